@@ -1,0 +1,1 @@
+//! anon server library.

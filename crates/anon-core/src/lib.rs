@@ -1,0 +1,1 @@
+//! anon-core: work in progress; see the crate README once it lands.

@@ -1,0 +1,1 @@
+//! anon-store: work in progress; see the crate README once it lands.

@@ -1,0 +1,1 @@
+//! pumble-client: work in progress; see the crate README once it lands.

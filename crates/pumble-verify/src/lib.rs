@@ -1,0 +1,1 @@
+//! pumble-verify: work in progress; see the crate README once it lands.
