@@ -7,9 +7,6 @@ use sha2::Sha256;
 /// HMAC-SHA256 as Pumble uses it.
 pub(crate) type HmacSha256 = Hmac<Sha256>;
 
-/// Length in bytes of an HMAC-SHA256 digest.
-pub(crate) const DIGEST_LEN: usize = 32;
-
 /// Starts a MAC over `timestamp ":" body` keyed by `secret`, without copying
 /// the body into a joined buffer.
 pub(crate) fn mac_over(secret: &[u8], timestamp: &[u8], body: &[u8]) -> HmacSha256 {
