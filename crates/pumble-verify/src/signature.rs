@@ -7,16 +7,23 @@ use sha2::Sha256;
 /// HMAC-SHA256 as Pumble uses it.
 pub(crate) type HmacSha256 = Hmac<Sha256>;
 
-/// Starts a MAC over `timestamp ":" body` keyed by `secret`, without copying
-/// the body into a joined buffer.
-pub(crate) fn mac_over(secret: &[u8], timestamp: &[u8], body: &[u8]) -> HmacSha256 {
-    // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = <HmacSha256 as Mac>::new_from_slice(secret)
-        .expect("HMAC-SHA256 accepts keys of every length");
+/// Length in bytes of an HMAC-SHA256 tag.
+pub(crate) const TAG_LEN: usize = 32;
+
+/// An HMAC-SHA256 state already keyed with `secret`; cloning it skips the key
+/// schedule on every request.
+pub(crate) fn keyed_mac(secret: &[u8]) -> HmacSha256 {
+    <HmacSha256 as Mac>::new_from_slice(secret).expect("HMAC-SHA256 accepts keys of every length")
+}
+
+/// The tag over `timestamp ":" body`, fed piece by piece so the body is never
+/// copied into a joined buffer.
+pub(crate) fn tag_over(keyed: &HmacSha256, timestamp: &[u8], body: &[u8]) -> [u8; TAG_LEN] {
+    let mut mac = keyed.clone();
     mac.update(timestamp);
     mac.update(b":");
     mac.update(body);
-    mac
+    mac.finalize().into_bytes().into()
 }
 
 /// Signs a request the way Pumble does: the lowercase hex of
@@ -38,10 +45,8 @@ pub(crate) fn mac_over(secret: &[u8], timestamp: &[u8], body: &[u8]) -> HmacSha2
 /// assert!(signature.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
 /// ```
 pub fn sign(secret: &str, timestamp: &str, body: &[u8]) -> String {
-    let digest = mac_over(secret.as_bytes(), timestamp.as_bytes(), body)
-        .finalize()
-        .into_bytes();
-    hex::encode(digest)
+    let keyed = keyed_mac(secret.as_bytes());
+    hex::encode(tag_over(&keyed, timestamp.as_bytes(), body))
 }
 
 #[cfg(test)]
@@ -49,10 +54,10 @@ mod tests {
     use super::*;
 
     /// pumble-protocol.md §2.2, computed independently with Node, openssl and Python.
-    pub(crate) const PINNED_SECRET: &str = "xpss-00000000000000000000000000000000";
-    pub(crate) const PINNED_TIMESTAMP: &str = "1717000000000";
-    pub(crate) const PINNED_BODY: &str = r#"{"messageType":"SLASH_COMMAND","slashCommand":"/anon-block","text":"","userId":"u_alice","channelId":"ch_general","workspaceId":"ws_1","triggerId":"trg_9"}"#;
-    pub(crate) const PINNED_SIGNATURE: &str =
+    const PINNED_SECRET: &str = "xpss-00000000000000000000000000000000";
+    const PINNED_TIMESTAMP: &str = "1717000000000";
+    const PINNED_BODY: &str = r#"{"messageType":"SLASH_COMMAND","slashCommand":"/anon-block","text":"","userId":"u_alice","channelId":"ch_general","workspaceId":"ws_1","triggerId":"trg_9"}"#;
+    const PINNED_SIGNATURE: &str =
         "cd4d58803a7d6b1240d9e1f97ed7285fe41d587b0b41069c6d31a837170f2feb";
 
     #[test]

@@ -1,0 +1,387 @@
+//! The framework-free verifier: headers, bytes and a clock in; the verified
+//! JSON or a typed [`Rejection`] out.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use subtle::ConstantTimeEq;
+
+use crate::replay_guard::{ReplayGuard, SeenRequest};
+use crate::signature::{keyed_mac, tag_over, HmacSha256, TAG_LEN};
+use crate::timestamp::RequestTimestamp;
+use crate::{ConfigError, Rejection};
+
+/// The default freshness window: a timestamp may be this far in the past or
+/// in the future.
+pub const DEFAULT_WINDOW: Duration = Duration::from_secs(300);
+
+/// The default body cap: 1 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Checks Pumble's request signatures (pumble-protocol.md §2.2).
+///
+/// Build one at start-up with [`Verifier::new`] or [`Verifier::builder`] and
+/// share it: cloning is cheap (one reference count), and it is `Send + Sync`.
+///
+/// Checks run in this order, and the first failure is returned:
+///
+/// 1. body longer than the cap → [`Rejection::BodyTooLarge`] (413);
+/// 2. timestamp, then signature header missing or empty → 403;
+/// 3. timestamp not plain ASCII digits → 403, outside the window on either
+///    side (edges included as valid) → 403;
+/// 4. signature not 64 hex digits (either case) → 403; HMAC-SHA256 of
+///    `timestamp ":" body` under the current or any previous secret not equal
+///    to it (constant-time comparison) → 403;
+/// 5. replay guard, when enabled: the same (timestamp, signature) already
+///    seen → 403;
+/// 6. body not JSON → [`Rejection::InvalidJson`] (400).
+///
+/// The `Debug` output names only the number of secrets and the options.
+#[derive(Clone)]
+pub struct Verifier {
+    inner: Arc<VerifierInner>,
+}
+
+struct VerifierInner {
+    /// HMAC states keyed with each secret, current first.
+    keys: Vec<HmacSha256>,
+    window: Duration,
+    max_body_bytes: usize,
+    replay_guard: Option<ReplayGuard>,
+}
+
+/// Builds a [`Verifier`]; see [`Verifier::builder`].
+pub struct VerifierBuilder {
+    keys: Vec<HmacSha256>,
+    first_error: Option<ConfigError>,
+    window: Duration,
+    max_body_bytes: usize,
+    replay_capacity: Option<usize>,
+}
+
+/// A request that passed every check: its exact bytes and their JSON.
+///
+/// `B` is whatever the body was handed in as (`&[u8]`, `Vec<u8>`, a `Bytes`
+/// buffer…); it is kept as-is, never copied. The `Debug` output shows the body
+/// length only.
+pub struct Verified<B> {
+    body: B,
+    json: serde_json::Value,
+}
+
+impl Verifier {
+    /// A verifier for one secret with the default window and body cap and no
+    /// replay guard.
+    ///
+    /// # Errors
+    /// The secret is empty, whitespace, or has leading/trailing whitespace.
+    pub fn new(secret: &str) -> Result<Self, ConfigError> {
+        Self::builder().secret(secret).build()
+    }
+
+    /// A builder: add the current secret first, then previous ones.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pumble_verify::Verifier;
+    ///
+    /// let verifier = Verifier::builder()
+    ///     .secret("xpss-11111111111111111111111111111111") // current
+    ///     .secret("xpss-00000000000000000000000000000000") // previous, still accepted
+    ///     .window(Duration::from_secs(300))
+    ///     .max_body_bytes(1024 * 1024)
+    ///     .replay_guard(100_000)
+    ///     .build()
+    ///     .expect("valid configuration");
+    /// assert_eq!(verifier.window(), Duration::from_secs(300));
+    /// ```
+    pub fn builder() -> VerifierBuilder {
+        VerifierBuilder {
+            keys: Vec::new(),
+            first_error: None,
+            window: DEFAULT_WINDOW,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            replay_capacity: None,
+        }
+    }
+
+    /// The freshness window on either side of now.
+    pub fn window(&self) -> Duration {
+        self.inner.window
+    }
+
+    /// The largest body accepted, in bytes.
+    pub fn max_body_bytes(&self) -> usize {
+        self.inner.max_body_bytes
+    }
+
+    /// Verifies a request against the system clock and parses its body as JSON.
+    ///
+    /// `timestamp_header` and `signature_header` are the values of
+    /// `x-pumble-request-timestamp` and `x-pumble-request-signature`
+    /// ([`crate::TIMESTAMP_HEADER`], [`crate::SIGNATURE_HEADER`]); `body` is
+    /// the exact request bytes.
+    ///
+    /// # Errors
+    /// The first failed check, as listed on [`Verifier`].
+    pub fn verify<B: AsRef<[u8]>>(
+        &self,
+        timestamp_header: Option<&str>,
+        signature_header: Option<&str>,
+        body: B,
+    ) -> Result<Verified<B>, Rejection> {
+        self.verify_at(timestamp_header, signature_header, body, SystemTime::now())
+    }
+
+    /// [`Verifier::verify`] with an explicit clock, for tests.
+    ///
+    /// # Errors
+    /// The first failed check, as listed on [`Verifier`].
+    pub fn verify_at<B: AsRef<[u8]>>(
+        &self,
+        timestamp_header: Option<&str>,
+        signature_header: Option<&str>,
+        body: B,
+        now: SystemTime,
+    ) -> Result<Verified<B>, Rejection> {
+        self.verify_header_bytes_at(
+            timestamp_header.map(str::as_bytes),
+            signature_header.map(str::as_bytes),
+            body,
+            now,
+        )
+    }
+
+    /// Every check except the JSON parse, against the system clock: for
+    /// callers that parse the body themselves (into their own types).
+    ///
+    /// # Errors
+    /// The first failed check among 1–5 listed on [`Verifier`].
+    pub fn verify_signature(
+        &self,
+        timestamp_header: Option<&str>,
+        signature_header: Option<&str>,
+        body: &[u8],
+    ) -> Result<(), Rejection> {
+        self.verify_signature_at(timestamp_header, signature_header, body, SystemTime::now())
+    }
+
+    /// [`Verifier::verify_signature`] with an explicit clock, for tests.
+    ///
+    /// # Errors
+    /// The first failed check among 1–5 listed on [`Verifier`].
+    pub fn verify_signature_at(
+        &self,
+        timestamp_header: Option<&str>,
+        signature_header: Option<&str>,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<(), Rejection> {
+        self.check_signature(
+            timestamp_header.map(str::as_bytes),
+            signature_header.map(str::as_bytes),
+            body,
+            now,
+        )
+    }
+
+    /// The full verification on raw header bytes, so that a framework's header
+    /// values that are not valid UTF-8 still go through the checks in order.
+    pub(crate) fn verify_header_bytes_at<B: AsRef<[u8]>>(
+        &self,
+        timestamp_header: Option<&[u8]>,
+        signature_header: Option<&[u8]>,
+        body: B,
+        now: SystemTime,
+    ) -> Result<Verified<B>, Rejection> {
+        self.check_signature(timestamp_header, signature_header, body.as_ref(), now)?;
+        // Parsed exactly once, from the verified bytes (never before).
+        let json = serde_json::from_slice(body.as_ref()).map_err(|_| Rejection::InvalidJson)?;
+        Ok(Verified { body, json })
+    }
+
+    /// Checks 1–5 of the list on [`Verifier`].
+    fn check_signature(
+        &self,
+        timestamp_header: Option<&[u8]>,
+        signature_header: Option<&[u8]>,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<(), Rejection> {
+        let inner = &*self.inner;
+        if body.len() > inner.max_body_bytes {
+            return Err(Rejection::BodyTooLarge);
+        }
+        let timestamp_header = non_empty(timestamp_header).ok_or(Rejection::MissingTimestamp)?;
+        let signature_header = non_empty(signature_header).ok_or(Rejection::MissingSignature)?;
+
+        let timestamp = RequestTimestamp::parse(timestamp_header)?;
+        // A clock set before 1970 counts as the epoch itself.
+        let now = now.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
+        timestamp.check_window(now, inner.window)?;
+
+        let mut claimed = [0u8; TAG_LEN];
+        hex::decode_to_slice(signature_header, &mut claimed)
+            .map_err(|_| Rejection::MalformedSignature)?;
+        let matches_a_secret = inner.keys.iter().any(|keyed| {
+            let expected = tag_over(keyed, timestamp_header, body);
+            bool::from(expected.ct_eq(&claimed))
+        });
+        if !matches_a_secret {
+            return Err(Rejection::SignatureMismatch);
+        }
+
+        if let Some(guard) = &inner.replay_guard {
+            let seen = SeenRequest {
+                timestamp,
+                signature: claimed,
+            };
+            // One second of slack covers the whole-second comparison of
+            // timestamps written in seconds.
+            let forget_after_ms = timestamp.as_millis() + inner.window.as_millis() + 1000;
+            guard.check_and_record(seen, forget_after_ms, now.as_millis())?;
+        }
+        Ok(())
+    }
+}
+
+fn non_empty(header: Option<&[u8]>) -> Option<&[u8]> {
+    header.filter(|value| !value.is_empty())
+}
+
+impl VerifierBuilder {
+    /// Adds a signing secret. The first one added is the current secret; each
+    /// later one is a previous secret that is still accepted during a rotation.
+    /// The secret is used as-is (its UTF-8 bytes) as the HMAC key.
+    ///
+    /// An empty or whitespace secret, or one with leading or trailing
+    /// whitespace, makes [`VerifierBuilder::build`] fail.
+    #[must_use]
+    pub fn secret(mut self, secret: &str) -> Self {
+        let position = self.keys.len();
+        let trimmed = secret.trim();
+        let problem = if trimmed.is_empty() {
+            Some(ConfigError::EmptySecret { position })
+        } else if trimmed.len() != secret.len() {
+            Some(ConfigError::SecretHasSurroundingWhitespace { position })
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            self.first_error.get_or_insert(problem);
+        }
+        self.keys.push(keyed_mac(secret.as_bytes()));
+        self
+    }
+
+    /// Sets the freshness window (default [`DEFAULT_WINDOW`], ±300 s).
+    #[must_use]
+    pub fn window(mut self, window: Duration) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// Sets the body cap in bytes (default [`DEFAULT_MAX_BODY_BYTES`], 1 MiB).
+    #[must_use]
+    pub fn max_body_bytes(mut self, max_body_bytes: usize) -> Self {
+        self.max_body_bytes = max_body_bytes;
+        self
+    }
+
+    /// Turns on the replay guard: an exact repeat of a verified request (same
+    /// timestamp and signature) within the window is refused with
+    /// [`Rejection::Replayed`]. The guard remembers at most `capacity`
+    /// requests (about 100 bytes each); when that many are still inside the
+    /// window, new requests are refused with [`Rejection::ReplayGuardFull`]
+    /// rather than forgetting one that could then be replayed. Size it above
+    /// the number of requests you expect within twice the window.
+    ///
+    /// The guard lives in this process (shared by all clones of the
+    /// verifier); replicas behind a load balancer each have their own.
+    #[must_use]
+    pub fn replay_guard(mut self, capacity: usize) -> Self {
+        self.replay_capacity = Some(capacity);
+        self
+    }
+
+    /// Builds the verifier.
+    ///
+    /// # Errors
+    /// No secret was added, a secret is empty or badly trimmed, or the replay
+    /// guard capacity is zero.
+    pub fn build(self) -> Result<Verifier, ConfigError> {
+        if let Some(error) = self.first_error {
+            return Err(error);
+        }
+        if self.keys.is_empty() {
+            return Err(ConfigError::NoSecret);
+        }
+        let replay_guard = match self.replay_capacity {
+            Some(0) => return Err(ConfigError::ZeroReplayCapacity),
+            Some(capacity) => Some(ReplayGuard::new(capacity)),
+            None => None,
+        };
+        Ok(Verifier {
+            inner: Arc::new(VerifierInner {
+                keys: self.keys,
+                window: self.window,
+                max_body_bytes: self.max_body_bytes,
+                replay_guard,
+            }),
+        })
+    }
+}
+
+impl<B: AsRef<[u8]>> Verified<B> {
+    /// The exact bytes that were verified.
+    pub fn body(&self) -> &[u8] {
+        self.body.as_ref()
+    }
+
+    /// The body parsed as JSON.
+    pub fn json(&self) -> &serde_json::Value {
+        &self.json
+    }
+
+    /// The parsed JSON, dropping the bytes.
+    pub fn into_json(self) -> serde_json::Value {
+        self.json
+    }
+
+    /// The body as it was handed in, and its JSON.
+    pub fn into_parts(self) -> (B, serde_json::Value) {
+        (self.body, self.json)
+    }
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        f.debug_struct("Verifier")
+            .field("secrets", &inner.keys.len())
+            .field("window", &inner.window)
+            .field("max_body_bytes", &inner.max_body_bytes)
+            .field("replay_guard", &inner.replay_guard)
+            .finish()
+    }
+}
+
+impl fmt::Debug for VerifierBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifierBuilder")
+            .field("secrets", &self.keys.len())
+            .field("window", &self.window)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("replay_capacity", &self.replay_capacity)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<B: AsRef<[u8]>> fmt::Debug for Verified<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verified")
+            .field("body_len", &self.body.as_ref().len())
+            .finish_non_exhaustive()
+    }
+}
