@@ -385,3 +385,11 @@ impl<B: AsRef<[u8]>> fmt::Debug for Verified<B> {
             .finish_non_exhaustive()
     }
 }
+
+impl<B: AsRef<[u8]>> PartialEq for Verified<B> {
+    fn eq(&self, other: &Self) -> bool {
+        self.body() == other.body() && self.json == other.json
+    }
+}
+
+impl<B: AsRef<[u8]>> Eq for Verified<B> {}
