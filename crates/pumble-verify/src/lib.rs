@@ -69,6 +69,8 @@
 //!   expected signature or a body.
 #![warn(missing_docs)]
 
+#[cfg(feature = "actix")]
+pub mod actix;
 mod config_error;
 mod rejection;
 mod replay_guard;

@@ -1,0 +1,253 @@
+//! actix-web glue (feature `actix`): the [`VerifiedRequest`] extractor.
+//!
+//! Register one [`Verifier`] as app data, either directly or wrapped in
+//! `web::Data`; the extractor looks for both:
+//!
+//! ```
+//! use actix_web::{test, web, App, HttpResponse};
+//! use pumble_verify::actix::VerifiedRequest;
+//! use pumble_verify::{sign, Verifier};
+//! use std::time::{SystemTime, UNIX_EPOCH};
+//!
+//! async fn hook(request: VerifiedRequest) -> HttpResponse {
+//!     // Only verified requests get here; `request.json()` is already parsed.
+//!     let kind = request.json()["messageType"].as_str().unwrap_or("unknown").to_owned();
+//!     HttpResponse::Ok().body(kind)
+//! }
+//!
+//! # actix_web::rt::System::new().block_on(async {
+//! let secret = "xpss-00000000000000000000000000000000";
+//! let verifier = Verifier::new(secret).expect("valid secret");
+//! let app = test::init_service(
+//!     App::new()
+//!         .app_data(verifier.clone()) // or .app_data(web::Data::new(verifier))
+//!         .route("/hook", web::post().to(hook)),
+//! )
+//! .await;
+//!
+//! let body = r#"{"messageType":"SLASH_COMMAND"}"#;
+//! let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970").as_millis();
+//! let timestamp = now_ms.to_string();
+//! let request = test::TestRequest::post()
+//!     .uri("/hook")
+//!     .insert_header(("x-pumble-request-timestamp", timestamp.as_str()))
+//!     .insert_header(("x-pumble-request-signature", sign(secret, &timestamp, body.as_bytes())))
+//!     .set_payload(body)
+//!     .to_request();
+//! let response = test::call_service(&app, request).await;
+//! assert_eq!(response.status(), 200);
+//! assert_eq!(test::read_body(response).await, "SLASH_COMMAND");
+//!
+//! // Unsigned: 403 with {"error":"missing_timestamp"}, the handler never runs.
+//! let request = test::TestRequest::post().uri("/hook").set_payload(body).to_request();
+//! let response = test::call_service(&app, request).await;
+//! assert_eq!(response.status(), 403);
+//! assert_eq!(test::read_body(response).await, r#"{"error":"missing_timestamp"}"#);
+//! # });
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::SystemTime;
+
+use actix_web::dev::Payload;
+use actix_web::http::header::{HeaderValue, CONTENT_LENGTH};
+use actix_web::http::StatusCode;
+use actix_web::web::{Bytes, BytesMut, Data};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError};
+use futures_util::StreamExt;
+
+use crate::{Rejection, Verifier, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+
+/// At most this much is reserved up front from a declared `Content-Length`,
+/// so a sender that announces a large body and sends nothing does not make
+/// the server allocate the whole cap.
+const MAX_PREALLOCATION: usize = 64 * 1024;
+
+/// A request that passed every check of the app's [`Verifier`]: its exact
+/// body bytes and their JSON.
+///
+/// As an extractor it reads the body itself, with the verifier's cap enforced
+/// while streaming (a `Content-Length` above the cap is refused before
+/// reading; a chunked body is refused as soon as it passes the cap). A request
+/// that fails answers the rejection's status with the JSON body
+/// `{"error":"<code>"}`; the handler does not run.
+///
+/// Handlers that take it should not also take another body extractor.
+/// The `Debug` output shows the body length only.
+pub struct VerifiedRequest {
+    body: Bytes,
+    json: serde_json::Value,
+}
+
+impl VerifiedRequest {
+    /// The exact bytes that were verified.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The body parsed as JSON.
+    pub fn json(&self) -> &serde_json::Value {
+        &self.json
+    }
+
+    /// The parsed JSON, dropping the bytes.
+    pub fn into_json(self) -> serde_json::Value {
+        self.json
+    }
+
+    /// The bytes and their JSON.
+    pub fn into_parts(self) -> (Bytes, serde_json::Value) {
+        (self.body, self.json)
+    }
+}
+
+impl fmt::Debug for VerifiedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifiedRequest")
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why [`VerifiedRequest`] could not be extracted. Each answers its status
+/// with `{"error":"<code>"}` and `Content-Type: application/json`, never a
+/// cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExtractError {
+    /// The request failed verification.
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+    /// The connection failed or the client stopped sending mid-body (400,
+    /// `body_unreadable`).
+    #[error("request body could not be read")]
+    BodyUnreadable,
+    /// No [`Verifier`] was registered as app data: a server setup mistake
+    /// (500, `verifier_not_configured`).
+    #[error("no verifier registered as app data")]
+    VerifierNotConfigured,
+}
+
+impl ExtractError {
+    /// The HTTP status code to answer with.
+    pub fn status(self) -> u16 {
+        match self {
+            ExtractError::Rejected(rejection) => rejection.status(),
+            ExtractError::BodyUnreadable => 400,
+            ExtractError::VerifierNotConfigured => 500,
+        }
+    }
+
+    /// A short, stable code, safe to log and to return.
+    pub fn code(self) -> &'static str {
+        match self {
+            ExtractError::Rejected(rejection) => rejection.code(),
+            ExtractError::BodyUnreadable => "body_unreadable",
+            ExtractError::VerifierNotConfigured => "verifier_not_configured",
+        }
+    }
+}
+
+/// `{"error":"<code>"}` with the given status.
+fn json_error_response(status: u16, code: &'static str) -> HttpResponse {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    HttpResponse::build(status)
+        .content_type("application/json")
+        .body(serde_json::json!({ "error": code }).to_string())
+}
+
+impl ResponseError for ExtractError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        json_error_response(self.status(), self.code())
+    }
+}
+
+/// Lets handlers that call [`Verifier::verify`] themselves return a
+/// [`Rejection`] as an actix error with the same JSON answer.
+impl ResponseError for Rejection {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        json_error_response(self.status(), self.code())
+    }
+}
+
+impl FromRequest for VerifiedRequest {
+    type Error = ExtractError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let verifier = registered_verifier(req);
+        let declared_len = declared_content_length(req);
+        let request = req.clone();
+        let payload = payload.take();
+        Box::pin(async move {
+            let verifier = verifier.ok_or(ExtractError::VerifierNotConfigured)?;
+            let body = read_capped(payload, declared_len, verifier.max_body_bytes()).await?;
+            let headers = request.headers();
+            let verified = verifier.verify_header_bytes_at(
+                headers.get(TIMESTAMP_HEADER).map(HeaderValue::as_bytes),
+                headers.get(SIGNATURE_HEADER).map(HeaderValue::as_bytes),
+                body,
+                SystemTime::now(),
+            )?;
+            let (body, json) = verified.into_parts();
+            Ok(VerifiedRequest { body, json })
+        })
+    }
+}
+
+/// The verifier registered with `app_data(verifier)` or
+/// `app_data(web::Data::new(verifier))`.
+fn registered_verifier(req: &HttpRequest) -> Option<Verifier> {
+    req.app_data::<Verifier>().cloned().or_else(|| {
+        req.app_data::<Data<Verifier>>()
+            .map(|data| data.get_ref().clone())
+    })
+}
+
+/// The declared body length, when the header is present and a number.
+fn declared_content_length(req: &HttpRequest) -> Option<u64> {
+    req.headers()
+        .get(CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Reads the whole body, refusing it as soon as it is known to exceed `cap`:
+/// before reading when the declared length says so, otherwise at the first
+/// chunk that passes the cap (the rest is never read).
+async fn read_capped(
+    mut payload: Payload,
+    declared_len: Option<u64>,
+    cap: usize,
+) -> Result<Bytes, ExtractError> {
+    if let Some(declared) = declared_len {
+        if declared > cap as u64 {
+            return Err(Rejection::BodyTooLarge.into());
+        }
+    }
+    let reserve = declared_len
+        .map_or(0, |declared| declared as usize)
+        .min(MAX_PREALLOCATION);
+    let mut body = BytesMut::with_capacity(reserve);
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ExtractError::BodyUnreadable)?;
+        if chunk.len() > cap - body.len() {
+            return Err(Rejection::BodyTooLarge.into());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
