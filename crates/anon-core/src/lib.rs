@@ -1,1 +1,124 @@
-//! anon-core: work in progress; see the crate README once it lands.
+//! anon-core: the pure domain of anon — what a command means, which checks
+//! run in which order, what is posted, what a report reveals, where a reply
+//! goes. No I/O, no async, no clock, no randomness: facts, fresh random ids
+//! and "now" come in from the caller; decisions come out as values.
+//!
+//! # Shape
+//!
+//! * Inbound: deserialise a verified body into
+//!   [`inbound::SlashCommandPayload`], [`inbound::BlockInteractionPayload`]
+//!   or [`inbound::ViewActionPayload`], convert with `TryFrom` (an error
+//!   means answer 400).
+//! * Each flow returns a stage value saying which fact it needs next
+//!   ([`flows::Step`], [`flows::ClickStep`], [`flows::ReportCase`]), and
+//!   finally a `Vec<`[`effect::Effect`]`>` to carry out **in order**.
+//! * Privacy is in the types: [`Identity`] (a user tied to anonymous
+//!   content), [`body::MessageBody`], [`redacted_text::RawText`] and
+//!   [`outbound::OutboundMessage`] redact in `Debug`/`Display`; their values
+//!   take an explicit `expose…` call.
+//!
+//! # How a caller runs each flow
+//!
+//! Every flow ends in effects; carry them out in order. A failing
+//! [`effect::Effect::Notice`] (the ephemeral) is logged and ignored: it
+//! never turns a delivered message into a failure (D14).
+//!
+//! ## `/anon`, `/anon-block`, `/anon-unblock`, unknown commands
+//!
+//! 1. Ack the HTTP request at once (`200 {}`), then continue.
+//! 2. `step = flows::slash::start(command, &bot_user_id, fresh_ids)`.
+//! 3. Drive `step` ([`flows::Step`]):
+//!    * `CheckRecipientOptOut(d)`: store: is `d.recipient()` opted out in
+//!      `d.workspace()`? → `d.decide(bool)`.
+//!    * `FetchChannelFacts(d)`: Pumble: `GET /v1/channels/{d.channel()}` for
+//!      its type and `users`, and the workspace users, →
+//!      [`channel_facts::ChannelFacts`] (use
+//!      [`channel_facts::count_human_members`]) → `d.decide(facts)`.
+//!    * `ConsumeQuota(g)`: store, one transaction: count sends of
+//!      `g.request()` in both windows, [`quota::QuotaRequest::evaluate`],
+//!      record one send in both counters only when `Ok` →
+//!      `g.decide(verdict)`.
+//!    * `Deliver(p)`: store `p.record()` (authorship **before** posting);
+//!      for `Placement::Direct` find (or create) the bot's DM channel with
+//!      the recipient; post `p.message()` to the channel or as a thread
+//!      reply per `p.placement()`; → `Done(p.finish(outcome))` with
+//!      [`flows::DeliveryOutcome`] (`Posted` carries the channel and
+//!      Pumble's message id, which `RecordDelivery` stores).
+//!    * `ChangeOptOut(c)`: store: set or clear the opt-out of `c.user()`
+//!      per `c.opts_out()`, learning whether it changed →
+//!      `Done(c.finish(changed))`.
+//!    * `Done(effects)`: carry them out; stop.
+//!
+//!    If the store or Pumble call a stage needs fails, call that stage's
+//!    `unavailable()` and carry out its effects instead.
+//!
+//! ## Reply and Report buttons
+//!
+//! 1. `click = ButtonClick::try_from(payload)`; look up
+//!    `click.message_id()` in the store (scoped to the workspace); if the
+//!    lookup fails, ack and carry out [`flows::click::lookup_failed`].
+//! 2. `flows::click::on_click(&click, stored.as_ref())` →
+//!    [`flows::ClickStep`]:
+//!    * `OpenModal(m)`: answer the HTTP request with `m.to_json()` (never
+//!      ack first).
+//!    * `Done(effects)`: ack, carry them out.
+//!    * `Report(case)`: ack at once, then (see [`flows::ReportCase`]) get
+//!      or create the reports channel
+//!      ([`flows::reports_channel::channel_spec`], attempts 0..
+//!      [`flows::reports_channel::NAME_ATTEMPTS`], store its id, post
+//!      [`flows::reports_channel::intro_message`], carry out
+//!      [`flows::reports_channel::channel_created`]); invite
+//!      [`flows::reports_channel::admins_to_invite`]; post
+//!      `case.message()`; carry out `case.finish(outcome)`.
+//!
+//! ## Reply modal submit / close
+//!
+//! 1. Ack the HTTP request at once (the modal closes).
+//! 2. `action = ViewAction::try_from(payload)`; look up
+//!    `action.message_id()` (if the lookup fails, carry out
+//!    [`flows::reply::lookup_failed`]).
+//! 3. `step = flows::reply::on_view_action(action, stored.as_ref(),
+//!    fresh_ids)`; drive it exactly as for `/anon`.
+//!
+//! ## Lifecycle
+//!
+//! [`flows::lifecycle::on_installed`], [`flows::lifecycle::on_uninstalled`],
+//! [`flows::lifecycle::on_unauthorized`] return effects.
+//!
+//! # Element names
+//!
+//! Buttons: `onAction` [`wire_names::REPLY_ACTION`] (`anon_reply`) and
+//! [`wire_names::REPORT_ACTION`] (`anon_report`), `value` = the message's
+//! [`ids::MessageId`] (32 hex digits). Reply modal: `callbackId`
+//! `anon_reply:<message id>`, input block `anon_reply_block`, input
+//! `anon_reply_text`.
+#![warn(missing_docs)]
+
+pub mod anon_text;
+pub mod audit;
+pub mod body;
+pub mod channel_facts;
+pub mod effect;
+pub mod flows;
+pub mod identity;
+pub mod ids;
+pub mod inbound;
+pub mod message;
+mod notice_text;
+pub mod outbound;
+pub mod quota;
+pub mod redacted_text;
+pub mod render;
+pub mod wire_names;
+pub mod workspace_member;
+
+pub use audit::{AuditEvent, AuditRecord, Outcome};
+pub use body::{BodyError, MessageBody};
+pub use effect::{Effect, Notice, NoticePlace};
+pub use identity::Identity;
+pub use ids::{
+    ChannelId, ConversationId, FreshIds, IdError, MessageId, PlatformMessageId, TriggerId, UserId,
+    WorkspaceId,
+};
+pub use message::{Delivery, MessageKind, NewMessage, Placement, StoredMessage};
+pub use quota::{QuotaDenied, QuotaPolicy, QuotaRequest, QuotaTarget};

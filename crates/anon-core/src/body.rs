@@ -1,0 +1,142 @@
+//! [`MessageBody`]: the text of an anonymous message.
+
+use std::fmt;
+
+use thiserror::Error;
+
+/// Longest body, counted in Unicode scalar values (`char`s) after trimming.
+pub const MAX_BODY_CHARS: usize = 2000;
+
+/// Longest report preview, in `char`s, ellipsis included.
+pub const PREVIEW_CHARS: usize = 200;
+
+/// Why a text is not a valid body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum BodyError {
+    /// Nothing but whitespace.
+    #[error("message is empty")]
+    Empty,
+    /// More than [`MAX_BODY_CHARS`] characters after trimming.
+    #[error("message has {chars} characters, more than the maximum of {max}")]
+    TooLong {
+        /// Characters in the trimmed text.
+        chars: usize,
+        /// The maximum, [`MAX_BODY_CHARS`].
+        max: usize,
+    },
+}
+
+/// The body of an anonymous message: trimmed, non-empty, at most
+/// [`MAX_BODY_CHARS`] characters (Unicode scalar values, never bytes, never
+/// UTF-16 units).
+///
+/// `Debug`/`Display` print only the length; the text takes
+/// [`expose`](Self::expose).
+#[derive(Clone, PartialEq, Eq)]
+pub struct MessageBody(String);
+
+impl MessageBody {
+    /// Trims `raw` and checks it is non-empty and short enough.
+    pub fn parse(raw: &str) -> Result<Self, BodyError> {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return Err(BodyError::Empty);
+        }
+        let chars = trimmed.chars().count();
+        if chars > MAX_BODY_CHARS {
+            return Err(BodyError::TooLong {
+                chars,
+                max: MAX_BODY_CHARS,
+            });
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    /// The text. Call only to render it for its audience or to seal it into
+    /// the store; never to log.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Length in characters.
+    pub fn char_count(&self) -> usize {
+        self.0.chars().count()
+    }
+
+    /// At most [`PREVIEW_CHARS`] characters of the body, cut on a character
+    /// boundary; when cut, the last character is `…`.
+    pub fn preview(&self) -> String {
+        preview_of(&self.0, PREVIEW_CHARS)
+    }
+}
+
+/// At most `max_chars` characters of `text`; when `text` is longer, its first
+/// `max_chars - 1` characters followed by `…`. Never splits a character.
+pub(crate) fn preview_of(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max_chars.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+impl fmt::Debug for MessageBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MessageBody(<redacted, {} chars>)", self.char_count())
+    }
+}
+
+impl fmt::Display for MessageBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted message>")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_is_trimmed_and_counted_in_chars() {
+        let body = MessageBody::parse("  \n hello \t\n").expect("non-empty");
+        assert_eq!(body.expose(), "hello");
+        // 2000 four-byte characters are 8000 bytes and 4000 UTF-16 units,
+        // and still exactly at the limit.
+        let emoji = "😀".repeat(MAX_BODY_CHARS);
+        assert_eq!(MessageBody::parse(&emoji).map(|b| b.char_count()), Ok(2000));
+        let over = "é".repeat(MAX_BODY_CHARS + 1);
+        assert_eq!(
+            MessageBody::parse(&over),
+            Err(BodyError::TooLong {
+                chars: 2001,
+                max: 2000
+            })
+        );
+    }
+
+    #[test]
+    fn whitespace_only_is_empty() {
+        assert_eq!(MessageBody::parse(" \n\t "), Err(BodyError::Empty));
+        assert_eq!(MessageBody::parse(""), Err(BodyError::Empty));
+    }
+
+    #[test]
+    fn body_never_prints_its_text() {
+        let body = MessageBody::parse("the secret plan").expect("non-empty");
+        assert!(!format!("{body:?}").contains("secret"));
+        assert!(!format!("{body}").contains("secret"));
+    }
+
+    #[test]
+    fn preview_keeps_short_text_and_cuts_long_text_with_ellipsis() {
+        assert_eq!(preview_of("short", 200), "short");
+        let exact = "x".repeat(200);
+        assert_eq!(preview_of(&exact, 200), exact);
+        let long = "ж".repeat(201);
+        let cut = preview_of(&long, 200);
+        assert_eq!(cut.chars().count(), 200);
+        assert!(cut.ends_with('…'));
+        assert!(cut.starts_with(&"ж".repeat(199)));
+    }
+}

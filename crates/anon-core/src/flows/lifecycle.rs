@@ -1,0 +1,53 @@
+//! App lifecycle: install, uninstall, a user's unauthorization.
+
+use crate::audit::{AuditEvent, AuditRecord, Outcome};
+use crate::effect::Effect;
+use crate::identity::Identity;
+use crate::ids::{UserId, WorkspaceId};
+
+/// The OAuth install completed (tokens already stored by the caller).
+pub fn on_installed(workspace: WorkspaceId, installer: Option<UserId>) -> Vec<Effect> {
+    let mut record = AuditRecord::new(workspace, AuditEvent::Install, Outcome::Ok);
+    if let Some(installer) = installer {
+        record = record.with_actor(Identity::new(installer));
+    }
+    vec![Effect::RecordAudit(record)]
+}
+
+/// `APP_UNINSTALLED`: purge the workspace (opt-outs survive, D18), then
+/// audit.
+pub fn on_uninstalled(workspace: WorkspaceId) -> Vec<Effect> {
+    vec![
+        Effect::PurgeWorkspace {
+            workspace: workspace.clone(),
+        },
+        Effect::RecordAudit(AuditRecord::new(
+            workspace,
+            AuditEvent::AppUninstalled,
+            Outcome::Ok,
+        )),
+    ]
+}
+
+/// `APP_UNAUTHORIZED` for `users` (the event body's `workspaceUser` and the
+/// envelope's `workspaceUserIds`, de-duplicated by the caller or not):
+/// purge their tokens, then one audit row each.
+pub fn on_unauthorized(workspace: WorkspaceId, users: Vec<UserId>) -> Vec<Effect> {
+    let mut unique: Vec<UserId> = Vec::with_capacity(users.len());
+    for user in users {
+        if !unique.contains(&user) {
+            unique.push(user);
+        }
+    }
+    let mut effects = vec![Effect::PurgeUserTokens {
+        workspace: workspace.clone(),
+        users: unique.clone(),
+    }];
+    effects.extend(unique.into_iter().map(|user| {
+        Effect::RecordAudit(
+            AuditRecord::new(workspace.clone(), AuditEvent::AppUnauthorized, Outcome::Ok)
+                .with_actor(Identity::new(user)),
+        )
+    }));
+    effects
+}
