@@ -35,6 +35,7 @@
 mod api;
 mod calls;
 mod clock;
+mod driver;
 mod error;
 mod faults;
 mod ids;
@@ -45,6 +46,10 @@ mod state;
 mod wire;
 
 pub use calls::{RecordedCall, TokenKind};
+pub use driver::{
+    AppResponse, Driver, EventEnvelope, ResponseEffect, TimestampUnit, SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+};
 pub use error::SimError;
 pub use faults::{Fault, FaultId, FaultRule};
 pub use model::{

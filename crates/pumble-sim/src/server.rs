@@ -11,6 +11,7 @@ use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 
 use crate::api::{self, ApiRequest, ApiResponse};
 use crate::calls::RecordedCall;
+use crate::driver::Driver;
 use crate::error::SimError;
 use crate::faults::{Fault, FaultId, FaultRule};
 use crate::model::{Channel, ChannelType, Ephemeral, Message, OpenModal, User, UserStatus};
@@ -116,6 +117,13 @@ impl Simulator {
     /// not cover. Do not call other `Simulator` methods inside `f` (deadlock).
     pub fn with_state<R>(&self, f: impl FnOnce(&mut WorkspaceState) -> R) -> R {
         f(&mut lock(&self.state))
+    }
+
+    /// A driver that plays Pumble towards the app at `app_url` (e.g.
+    /// `http://127.0.0.1:3000`): signed slash commands, clicks, modal
+    /// submits, lifecycle events and the OAuth redirect.
+    pub fn driver(&self, app_url: &str) -> Driver {
+        Driver::new(Arc::clone(&self.state), app_url)
     }
 
     // ----- credentials -----------------------------------------------------------

@@ -750,7 +750,6 @@ impl WorkspaceState {
     // ----- modals ---------------------------------------------------------------------
 
     /// Opens a modal for a user; returns its view id.
-    #[allow(dead_code)] // used by the driver, landing next
     pub(crate) fn open_modal(
         &mut self,
         workspace_id: &str,
@@ -779,7 +778,6 @@ impl WorkspaceState {
     }
 
     /// Replaces the view of an open modal, keeping its id (`action: UPDATE`).
-    #[allow(dead_code)] // used by the driver, landing next
     pub(crate) fn update_modal(&mut self, view_id: &str, mut view: Value) -> bool {
         let Some(modal) = self.modals.iter_mut().find(|m| m.view_id == view_id) else {
             return false;
@@ -792,7 +790,6 @@ impl WorkspaceState {
     }
 
     /// Closes a modal; returns whether it was open.
-    #[allow(dead_code)] // used by the driver, landing next
     pub(crate) fn close_modal(&mut self, view_id: &str) -> bool {
         let before = self.modals.len();
         self.modals.retain(|m| m.view_id != view_id);

@@ -1,5 +1,7 @@
 //! Integration tests of the simulator, one binary.
 
+mod app;
+mod driver;
 mod faults;
 mod http;
 mod rest_auth;
