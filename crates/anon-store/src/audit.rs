@@ -127,19 +127,20 @@ pub(crate) fn target_place<'a>(workspace: &'a str, row_key: &'a str) -> Place<'a
     }
 }
 
-type AuditRow = (
-    i64,
-    String,
-    Option<String>,
-    String,
-    String,
-    Option<Vec<u8>>,
-    Option<String>,
-    Option<Vec<u8>>,
-    Option<String>,
-    Option<String>,
-    i64,
-);
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    id: i64,
+    row_key: String,
+    workspace_id: Option<String>,
+    event: String,
+    outcome: String,
+    actor_sealed: Option<Vec<u8>>,
+    target_kind: Option<String>,
+    target_sealed: Option<Vec<u8>>,
+    conversation_id: Option<String>,
+    message_id: Option<String>,
+    at: i64,
+}
 
 impl<'a> Audit<'a> {
     pub(crate) fn new(store: &'a Store) -> Self {
@@ -231,19 +232,19 @@ impl<'a> Audit<'a> {
     }
 
     fn open_row(&self, row: AuditRow) -> Result<AuditRecord, StoreError> {
-        let (
+        let AuditRow {
             id,
             row_key,
             workspace_id,
             event,
             outcome,
-            actor,
+            actor_sealed: actor,
             target_kind,
-            target,
+            target_sealed: target,
             conversation_id,
             message_id,
             at,
-        ) = row;
+        } = row;
         let keys = &self.store.keys;
         let workspace = workspace_id.as_deref().unwrap_or("");
         let actor_id = actor

@@ -28,6 +28,7 @@
 #![warn(missing_docs)]
 
 mod audit;
+mod batch_delete;
 mod error;
 mod keys;
 mod legacy;
@@ -36,6 +37,8 @@ mod oauth_states;
 mod opt_outs;
 mod rate_limits;
 mod report_channels;
+mod reseal;
+mod retention;
 mod sealing;
 mod store;
 mod tokens;
@@ -49,6 +52,8 @@ pub use oauth_states::{OAuthStates, DEFAULT_STATE_MAX_AGE_SECS};
 pub use opt_outs::OptOuts;
 pub use rate_limits::{RateDecision, RateLimitPolicy, RateLimits};
 pub use report_channels::{ClaimId, ReportChannelClaim, ReportChannels};
+pub use reseal::ResealReport;
+pub use retention::{RetentionPolicy, RetentionReport, WorkspacePurgeReport, DEFAULT_BATCH_SIZE};
 pub use store::{
     Store, StoreLocation, StoreOptions, DEFAULT_BUSY_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
 };

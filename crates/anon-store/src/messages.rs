@@ -206,19 +206,31 @@ pub(crate) fn seal_message(
     })
 }
 
-type MessageRow = (
-    String,
-    String,
-    String,
-    String,
-    Vec<u8>,
-    Option<Vec<u8>>,
-    Vec<u8>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    i64,
-);
+#[derive(sqlx::FromRow)]
+struct MessageRow {
+    id: String,
+    conversation_id: String,
+    workspace_id: String,
+    kind: String,
+    author_sealed: Vec<u8>,
+    recipient_sealed: Option<Vec<u8>>,
+    body_sealed: Vec<u8>,
+    channel_id: Option<String>,
+    thread_root_id: Option<String>,
+    platform_message_id: Option<String>,
+    created_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct ConversationRow {
+    id: String,
+    workspace_id: String,
+    kind: String,
+    channel_id: Option<String>,
+    thread_root_id: Option<String>,
+    created_at: i64,
+    message_count: i64,
+}
 
 impl<'a> Messages<'a> {
     pub(crate) fn new(store: &'a Store) -> Self {
@@ -308,19 +320,19 @@ impl<'a> Messages<'a> {
     }
 
     fn open_row(&self, row: MessageRow) -> Result<StoredMessage, StoreError> {
-        let (
+        let MessageRow {
             id,
             conversation_id,
             workspace_id,
             kind,
-            author,
-            recipient,
-            body,
+            author_sealed: author,
+            recipient_sealed: recipient,
+            body_sealed: body,
             channel_id,
             thread_root_id,
             platform_message_id,
             created_at,
-        ) = row;
+        } = row;
         let keys = &self.store.keys;
         let kind = MessageKind::from_code(&kind).ok_or(StoreError::Corrupt {
             table: TABLE,
@@ -359,39 +371,29 @@ impl<'a> Messages<'a> {
         workspace_id: &str,
         conversation_id: &str,
     ) -> Result<Option<ConversationInfo>, StoreError> {
-        let row: Option<(
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            i64,
-            i64,
-        )> = sqlx::query_as(
+        let row: Option<ConversationRow> = sqlx::query_as(
             "SELECT c.id, c.workspace_id, c.kind, c.channel_id, c.thread_root_id, c.created_at, \
-                        (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) \
+                        (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count \
                  FROM conversations c WHERE c.id = ?1 AND c.workspace_id = ?2",
         )
         .bind(conversation_id)
         .bind(workspace_id)
         .fetch_optional(&self.store.pool)
         .await?;
-        row.map(
-            |(id, workspace_id, kind, channel_id, thread_root_id, created_at, message_count)| {
-                Ok(ConversationInfo {
-                    kind: MessageKind::from_code(&kind).ok_or(StoreError::Corrupt {
-                        table: "conversations",
-                        detail: "unknown conversation kind",
-                    })?,
-                    id,
-                    workspace_id,
-                    channel_id,
-                    thread_root_id,
-                    created_at,
-                    message_count,
-                })
-            },
-        )
+        row.map(|row| {
+            Ok(ConversationInfo {
+                kind: MessageKind::from_code(&row.kind).ok_or(StoreError::Corrupt {
+                    table: "conversations",
+                    detail: "unknown conversation kind",
+                })?,
+                id: row.id,
+                workspace_id: row.workspace_id,
+                channel_id: row.channel_id,
+                thread_root_id: row.thread_root_id,
+                created_at: row.created_at,
+                message_count: row.message_count,
+            })
+        })
         .transpose()
     }
 }

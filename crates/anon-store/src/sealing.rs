@@ -233,6 +233,7 @@ impl KeyRing {
 }
 
 /// Reads the key id out of a sealed value without opening it.
+#[cfg(test)]
 pub(crate) fn sealed_key_id(sealed: &[u8]) -> Option<KeyId> {
     if sealed.len() < HEADER_LEN || sealed[0] != FORMAT_VERSION {
         return None;

@@ -1,0 +1,55 @@
+use anon_store::{Store, StoreError, StoreOptions, MIGRATOR};
+
+use crate::support::*;
+
+#[tokio::test]
+async fn healthy_after_open_and_unhealthy_when_migrations_differ() {
+    let db = TestDb::new();
+    let store = db.open_a().await;
+    store.health().await.expect("fresh database is healthy");
+    assert!(db.path.exists(), "file and parent folder created");
+
+    let mut raw = db.raw().await;
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (99991231000000, 'from a newer build', 1, x'00', 0)",
+    )
+    .execute(&mut raw)
+    .await
+    .expect("plant a migration this build does not know");
+    let embedded = MIGRATOR.iter().count();
+    match store.health().await {
+        Err(StoreError::MigrationsNotCurrent {
+            applied,
+            embedded: e,
+        }) => {
+            assert_eq!(applied, embedded + 1);
+            assert_eq!(e, embedded);
+        }
+        other => panic!("expected MigrationsNotCurrent, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn in_memory_store_works_for_tests() {
+    let store = Store::open(StoreOptions::in_memory(ring(KEY_A, None)))
+        .await
+        .expect("open in memory");
+    store.health().await.expect("healthy");
+    populate(&store).await;
+    assert_populated_readable(&store).await;
+    store.close().await;
+}
+
+#[tokio::test]
+async fn pragmas_are_set_on_file_databases() {
+    let db = TestDb::new();
+    let store = db.open_a().await;
+    store.health().await.expect("healthy");
+    let mut raw = db.raw().await;
+    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+        .fetch_one(&mut raw)
+        .await
+        .expect("journal mode");
+    assert_eq!(mode, "wal", "WAL is persistent in the file");
+}

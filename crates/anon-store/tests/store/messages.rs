@@ -1,0 +1,224 @@
+use anon_store::{MessageKind, StoreError};
+use secrecy::ExposeSecret;
+
+use crate::support::*;
+
+#[tokio::test]
+async fn records_and_reads_back_each_message_with_its_own_author() {
+    let db = TestDb::new();
+    let store = db.open_a().await;
+    let messages = store.messages();
+    messages
+        .record(&message(
+            "m-post",
+            "conv-1",
+            MessageKind::Channel,
+            ALICE,
+            None,
+            CHANNEL_BODY,
+        ))
+        .await
+        .expect("record post");
+    messages
+        .record(&NewThreadReply::of("m-reply", "conv-1", CAROL, THREAD_BODY))
+        .await
+        .expect("record reply");
+
+    let post = messages
+        .get(WS, "m-post")
+        .await
+        .expect("get")
+        .expect("post");
+    let reply = messages
+        .get(WS, "m-reply")
+        .await
+        .expect("get")
+        .expect("reply");
+    assert_eq!(post.author_id.expose_secret(), ALICE);
+    assert_eq!(
+        reply.author_id.expose_secret(),
+        CAROL,
+        "a reply keeps its own author"
+    );
+    assert_eq!(reply.body.expose_secret(), THREAD_BODY);
+    assert_eq!(reply.kind, MessageKind::Thread);
+    assert_eq!(reply.thread_root_id.as_deref(), Some("P-root"));
+    assert_eq!(post.channel_id.as_deref(), Some(CHANNEL));
+    assert!(post.recipient_id.is_none());
+    assert!(post.platform_message_id.is_none());
+
+    let info = messages
+        .conversation(WS, "conv-1")
+        .await
+        .expect("conv")
+        .expect("present");
+    assert_eq!(
+        info.kind,
+        MessageKind::Channel,
+        "the first message decides the kind"
+    );
+    assert_eq!(info.message_count, 2);
+    assert_eq!(info.channel_id.as_deref(), Some(CHANNEL));
+    assert_eq!(info.created_at, 1_000);
+}
+
+/// Builds a thread reply in `WS` under Pumble thread root `P-root`.
+struct NewThreadReply;
+
+impl NewThreadReply {
+    fn of<'a>(
+        id: &'a str,
+        conversation: &'a str,
+        author: &'a str,
+        body: &'a str,
+    ) -> anon_store::NewMessage<'a> {
+        anon_store::NewMessage {
+            thread_root_id: Some("P-root"),
+            created_at: 1_005,
+            ..message(id, conversation, MessageKind::Thread, author, None, body)
+        }
+    }
+}
+
+#[tokio::test]
+async fn dm_recipient_and_platform_id_and_thread_root_are_recorded() {
+    let db = TestDb::new();
+    let store = db.open_a().await;
+    let messages = store.messages();
+    messages
+        .record(&message(
+            "m-dm",
+            "conv-dm",
+            MessageKind::Dm,
+            ALICE,
+            Some(BOB),
+            DM_BODY,
+        ))
+        .await
+        .expect("record");
+    assert!(messages
+        .set_platform_message_id(WS, "m-dm", "P-123")
+        .await
+        .expect("set"));
+    assert!(!messages
+        .set_platform_message_id(OTHER_WS, "m-dm", "P-999")
+        .await
+        .expect("set"));
+    assert!(!messages
+        .set_platform_message_id(WS, "missing", "P-1")
+        .await
+        .expect("set"));
+    assert!(messages
+        .set_thread_root(WS, "conv-dm", "P-123")
+        .await
+        .expect("root"));
+    assert!(!messages
+        .set_thread_root(OTHER_WS, "conv-dm", "P-1")
+        .await
+        .expect("root"));
+
+    let dm = messages.get(WS, "m-dm").await.expect("get").expect("dm");
+    assert_eq!(dm.platform_message_id.as_deref(), Some("P-123"));
+    assert_eq!(
+        dm.recipient_id.as_ref().map(|r| r.expose_secret()),
+        Some(BOB)
+    );
+    let info = messages
+        .conversation(WS, "conv-dm")
+        .await
+        .expect("conv")
+        .expect("present");
+    assert_eq!(info.thread_root_id.as_deref(), Some("P-123"));
+}
+
+#[tokio::test]
+async fn reads_are_scoped_to_the_workspace() {
+    let db = TestDb::new();
+    let store = db.open_a().await;
+    let messages = store.messages();
+    messages
+        .record(&message(
+            "m1",
+            "c1",
+            MessageKind::Dm,
+            ALICE,
+            Some(BOB),
+            DM_BODY,
+        ))
+        .await
+        .expect("record");
+    assert!(messages.get(OTHER_WS, "m1").await.expect("get").is_none());
+    assert!(messages
+        .conversation(OTHER_WS, "c1")
+        .await
+        .expect("conv")
+        .is_none());
+    assert!(messages.get(WS, "nope").await.expect("get").is_none());
+}
+
+#[tokio::test]
+async fn duplicate_ids_and_foreign_conversations_are_refused() {
+    let db = TestDb::new();
+    let store = db.open_a().await;
+    let messages = store.messages();
+    messages
+        .record(&message(
+            "m1",
+            "c1",
+            MessageKind::Dm,
+            ALICE,
+            Some(BOB),
+            DM_BODY,
+        ))
+        .await
+        .expect("record");
+    let again = messages
+        .record(&message(
+            "m1",
+            "c1",
+            MessageKind::Dm,
+            CAROL,
+            Some(BOB),
+            "other",
+        ))
+        .await;
+    assert!(
+        matches!(again, Err(StoreError::DuplicateMessage)),
+        "{again:?}"
+    );
+    let foreign = anon_store::NewMessage {
+        workspace_id: OTHER_WS,
+        ..message("m2", "c1", MessageKind::Dm, ALICE, Some(BOB), DM_BODY)
+    };
+    let refused = messages.record(&foreign).await;
+    assert!(
+        matches!(refused, Err(StoreError::ConversationMismatch)),
+        "{refused:?}"
+    );
+    // The original message is untouched and the refused one absent.
+    let kept = messages.get(WS, "m1").await.expect("get").expect("kept");
+    assert_eq!(kept.author_id.expose_secret(), ALICE);
+    assert!(messages.get(OTHER_WS, "m2").await.expect("get").is_none());
+}
+
+#[tokio::test]
+async fn debug_output_never_shows_authors_or_bodies() {
+    let db = TestDb::new();
+    let store = db.open_a().await;
+    let new = message("m1", "c1", MessageKind::Dm, ALICE, Some(BOB), DM_BODY);
+    let shown = format!("{new:?}");
+    store.messages().record(&new).await.expect("record");
+    let stored = store
+        .messages()
+        .get(WS, "m1")
+        .await
+        .expect("get")
+        .expect("m1");
+    let shown_stored = format!("{stored:?}");
+    for text in [&shown, &shown_stored] {
+        assert!(text.contains("m1"));
+        for secret in [ALICE, BOB, DM_BODY] {
+            assert!(!text.contains(secret), "{text}");
+        }
+    }
+}

@@ -1,0 +1,178 @@
+use std::sync::Arc;
+
+use anon_store::{RateDecision, RateLimitPolicy, Store, StoreError};
+
+use crate::support::*;
+
+const POLICY: RateLimitPolicy = RateLimitPolicy {
+    global_limit: 20,
+    global_window_secs: 60,
+    target_limit: 10,
+    target_window_secs: 3600,
+};
+
+async fn send(store: &Store, sender: &str, target: &str, now: i64) -> RateDecision {
+    store
+        .rate_limits()
+        .check_and_consume(WS, sender, target, now, &POLICY)
+        .await
+        .expect("check")
+}
+
+#[tokio::test]
+async fn per_target_limit_denies_the_eleventh_send_to_one_target() {
+    let db = TestDb::new();
+    let store = db.open_a().await;
+    for i in 0..10 {
+        assert_eq!(
+            send(&store, ALICE, BOB, 1_000 + i).await,
+            RateDecision::Allowed,
+            "send {i}"
+        );
+    }
+    assert_eq!(
+        send(&store, ALICE, BOB, 1_010).await,
+        RateDecision::DeniedTarget {
+            retry_after_secs: 3_590
+        },
+        "the first unit (t=1000) leaves the hour window at t=4600"
+    );
+    // Other targets and other senders are unaffected.
+    assert_eq!(
+        send(&store, ALICE, CAROL, 1_010).await,
+        RateDecision::Allowed
+    );
+    assert_eq!(send(&store, BOB, ALICE, 1_010).await, RateDecision::Allowed);
+    // One hour after the first send, one unit is free again.
+    assert_eq!(send(&store, ALICE, BOB, 4_600).await, RateDecision::Allowed);
+    assert!(matches!(
+        send(&store, ALICE, BOB, 4_600).await,
+        RateDecision::DeniedTarget { .. }
+    ));
+}
+
+#[tokio::test]
+async fn global_limit_slides_and_a_denial_consumes_nothing() {
+    let db = TestDb::new();
+    let store = db.open_a().await;
+    // 20 sends to distinct targets between t=1000 and t=1019.
+    for i in 0..20 {
+        let target = format!("T{i}");
+        assert_eq!(
+            send(&store, ALICE, &target, 1_000 + i).await,
+            RateDecision::Allowed
+        );
+    }
+    assert_eq!(
+        send(&store, ALICE, "T-new", 1_030).await,
+        RateDecision::DeniedGlobal {
+            retry_after_secs: 30
+        }
+    );
+    // Denials consumed nothing: the target budget of T-new is untouched, and
+    // at t=1060 exactly one unit (t=1000) has left the window.
+    assert_eq!(
+        send(&store, ALICE, "T-new", 1_060).await,
+        RateDecision::Allowed
+    );
+    assert!(matches!(
+        send(&store, ALICE, "T-new", 1_060).await,
+        RateDecision::DeniedGlobal { .. }
+    ));
+    assert_eq!(
+        send(&store, ALICE, "T-new", 1_061).await,
+        RateDecision::Allowed
+    );
+}
+
+#[tokio::test]
+async fn a_target_denial_does_not_consume_the_global_budget() {
+    let db = TestDb::new();
+    let store = db.open_a().await;
+    for _ in 0..10 {
+        assert_eq!(send(&store, ALICE, BOB, 1_000).await, RateDecision::Allowed);
+    }
+    for _ in 0..30 {
+        assert!(matches!(
+            send(&store, ALICE, BOB, 1_001).await,
+            RateDecision::DeniedTarget { .. }
+        ));
+    }
+    // 10 global units used; 10 remain despite 30 target denials.
+    for i in 0..10 {
+        assert_eq!(
+            send(&store, ALICE, &format!("T{i}"), 1_002).await,
+            RateDecision::Allowed
+        );
+    }
+    assert!(matches!(
+        send(&store, ALICE, "T-x", 1_002).await,
+        RateDecision::DeniedGlobal { .. }
+    ));
+}
+
+#[tokio::test]
+async fn invalid_policies_are_refused() {
+    let db = TestDb::new();
+    let store = db.open_a().await;
+    let zero = RateLimitPolicy {
+        global_limit: 0,
+        ..POLICY
+    };
+    let result = store
+        .rate_limits()
+        .check_and_consume(WS, ALICE, BOB, 1, &zero)
+        .await;
+    assert!(matches!(result, Err(StoreError::InvalidArgument(_))));
+    let negative = RateLimitPolicy {
+        target_window_secs: -1,
+        ..POLICY
+    };
+    let result = store
+        .rate_limits()
+        .check_and_consume(WS, ALICE, BOB, 1, &negative)
+        .await;
+    assert!(matches!(result, Err(StoreError::InvalidArgument(_))));
+}
+
+/// 200 concurrent sends of one sender through two independent pools on the
+/// same file (as two processes would) → exactly 20 allowed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_concurrent_sends_allow_exactly_twenty() {
+    let db = TestDb::new();
+    let first = Arc::new(db.open_a().await);
+    let second = Arc::new(db.open_a().await);
+    let barrier = Arc::new(tokio::sync::Barrier::new(200));
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let store = if i % 2 == 0 {
+            first.clone()
+        } else {
+            second.clone()
+        };
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let target = format!("T{}", i % 50);
+            store
+                .rate_limits()
+                .check_and_consume(WS, ALICE, &target, 5_000, &RateLimitPolicy::default())
+                .await
+        }));
+    }
+    let mut allowed = 0;
+    let mut denied_global = 0;
+    for task in tasks {
+        match task
+            .await
+            .expect("task")
+            .expect("no database error under contention")
+        {
+            RateDecision::Allowed => allowed += 1,
+            RateDecision::DeniedGlobal { .. } => denied_global += 1,
+            RateDecision::DeniedTarget { .. } => panic!("targets have spare budget"),
+        }
+    }
+    assert_eq!(allowed, 20);
+    assert_eq!(denied_global, 180);
+}

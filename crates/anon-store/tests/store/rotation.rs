@@ -1,0 +1,177 @@
+use anon_store::{RateDecision, RateLimitPolicy, ResealReport, StoreError};
+
+use crate::support::*;
+
+const STRICT: RateLimitPolicy = RateLimitPolicy {
+    global_limit: 3,
+    global_window_secs: 60,
+    target_limit: 10,
+    target_window_secs: 3600,
+};
+
+#[tokio::test]
+async fn rotate_open_with_previous_then_reseal_and_retire_it() {
+    let db = TestDb::new();
+    let store = db.open(ring(KEY_A, None)).await;
+    populate(&store).await; // Alice used 2 global units at t=1000
+    store.close().await;
+
+    // Rotation: B current, A previous. Everything still opens and matches.
+    let rotating = db.open(ring(KEY_B, Some(KEY_A))).await;
+    assert_populated_readable(&rotating).await;
+    assert!(
+        !rotating.opt_outs().set(WS, DAVE, 2_000).await.expect("set"),
+        "A-hash found"
+    );
+    // Alice's earlier units (bucket under A) still count: 1 left of 3.
+    let limits = rotating.rate_limits();
+    assert_eq!(
+        limits
+            .check_and_consume(WS, ALICE, "T-1", 1_001, &STRICT)
+            .await
+            .expect("rate"),
+        RateDecision::Allowed
+    );
+    assert!(matches!(
+        limits
+            .check_and_consume(WS, ALICE, "T-2", 1_002, &STRICT)
+            .await
+            .expect("rate"),
+        RateDecision::DeniedGlobal { .. }
+    ));
+
+    // Reseal in small batches while writes under B have already happened.
+    let report = rotating.reseal(2).await.expect("reseal");
+    assert_eq!(
+        report,
+        ResealReport {
+            messages: 4,
+            audit_events: 4,
+            bot_tokens: 1,
+            user_tokens: 1,
+            opt_outs: 1,
+            // Alice's global bucket was re-keyed in passing by the send above;
+            // her two target buckets remain.
+            rate_limit_buckets: 2,
+            unreadable: 0,
+        }
+    );
+    assert_eq!(
+        rotating.reseal(2).await.expect("reseal again").total(),
+        0,
+        "idempotent"
+    );
+    rotating.close().await;
+
+    // B alone: everything opens and every keyed-hash lookup still matches.
+    let rotated = db.open(ring(KEY_B, None)).await;
+    assert_populated_readable(&rotated).await;
+    assert_eq!(rotated.rows_under_unknown_keys().await.expect("count"), 0);
+    assert!(matches!(
+        rotated
+            .rate_limits()
+            .check_and_consume(WS, ALICE, "T-3", 1_003, &STRICT)
+            .await
+            .expect("rate"),
+        RateDecision::DeniedGlobal { .. }
+    ));
+    let per_target = RateLimitPolicy {
+        global_limit: 100,
+        target_limit: 1,
+        ..STRICT
+    };
+    assert!(
+        matches!(
+            rotated
+                .rate_limits()
+                .check_and_consume(WS, ALICE, BOB, 1_004, &per_target)
+                .await
+                .expect("rate"),
+            RateDecision::DeniedTarget { .. }
+        ),
+        "the resealed (Alice, Bob) bucket still holds its unit"
+    );
+    rotated.close().await;
+
+    // A alone can no longer open anything.
+    let stale = db.open(ring(KEY_A, None)).await;
+    let result = stale.messages().get(WS, "msg-dm-1").await;
+    assert!(
+        matches!(result, Err(StoreError::UnknownKey { .. })),
+        "{result:?}"
+    );
+    assert!(!stale
+        .opt_outs()
+        .is_opted_out(WS, DAVE)
+        .await
+        .expect("query"));
+    assert!(stale.rows_under_unknown_keys().await.expect("count") > 0);
+}
+
+#[tokio::test]
+async fn values_written_under_both_keys_merge_on_reseal() {
+    let db = TestDb::new();
+    let store = db.open(ring(KEY_A, None)).await;
+    store
+        .tokens()
+        .save(
+            &anon_store::TokenGrant {
+                workspace_id: WS,
+                bot: None,
+                user: Some(anon_store::UserGrant {
+                    user_id: ALICE,
+                    token: "token-under-a",
+                }),
+            },
+            1,
+        )
+        .await
+        .expect("save");
+    store.close().await;
+    let rotating = db.open(ring(KEY_B, Some(KEY_A))).await;
+    rotating
+        .tokens()
+        .save(
+            &anon_store::TokenGrant {
+                workspace_id: WS,
+                bot: None,
+                user: Some(anon_store::UserGrant {
+                    user_id: ALICE,
+                    token: "token-under-b",
+                }),
+            },
+            2,
+        )
+        .await
+        .expect("save replaces the A row");
+    rotating.reseal(10).await.expect("reseal");
+    let mut raw = db.raw().await;
+    let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM user_tokens")
+        .fetch_one(&mut raw)
+        .await
+        .expect("count");
+    assert_eq!(rows, 1);
+    use secrecy::ExposeSecret;
+    assert_eq!(
+        rotating
+            .tokens()
+            .user_token(WS, ALICE)
+            .await
+            .expect("get")
+            .expect("token")
+            .expose_secret(),
+        "token-under-b"
+    );
+}
+
+#[tokio::test]
+async fn reseal_runs_inside_a_spawned_task() {
+    let db = TestDb::new();
+    let store = db.open(ring(KEY_A, None)).await;
+    populate(&store).await;
+    store.close().await;
+    let rotating = db.open(ring(KEY_B, Some(KEY_A))).await;
+    let handle = tokio::spawn(async move { rotating.reseal(100).await });
+    let report = handle.await.expect("task").expect("reseal");
+    assert_eq!(report.messages, 4);
+}
