@@ -141,8 +141,15 @@ impl ClientConfig {
 
 impl fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A base URL with credentials is refused when the client is built,
+        // but must not be printed before that either.
+        let base_url = if self.base_url.contains('@') {
+            "[REDACTED]"
+        } else {
+            self.base_url.as_str()
+        };
         f.debug_struct("ClientConfig")
-            .field("base_url", &self.base_url)
+            .field("base_url", &base_url)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field(
@@ -156,5 +163,22 @@ impl fmt::Debug for ClientConfig {
             .field("retry", &self.retry)
             .field("max_response_bytes", &self.max_response_bytes)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_proxy_and_base_url_credentials() {
+        let config = ClientConfig::default()
+            .with_base_url("https://user:hunter2@api.example")
+            .with_proxy("http://proxyuser:swordfish@proxy.internal:3128");
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("hunter2") && !debug.contains("swordfish"));
+        assert!(config.has_proxy());
+        let plain = format!("{:?}", ClientConfig::default());
+        assert!(plain.contains(DEFAULT_BASE_URL) && plain.contains("none"));
     }
 }
