@@ -33,6 +33,7 @@
 #![warn(missing_docs)]
 
 mod api;
+mod blocks_text;
 mod calls;
 mod clock;
 mod driver;
@@ -40,6 +41,7 @@ mod error;
 mod faults;
 mod ids;
 mod model;
+mod render;
 mod seed;
 mod server;
 mod state;

@@ -310,6 +310,16 @@ impl Simulator {
             .collect()
     }
 
+    /// Everything `user_id` can see, as plain text: the channels and DMs
+    /// they are in (messages with author names, blocks flattened to text
+    /// including button labels, thread replies indented under their root,
+    /// ephemerals addressed to them marked `(only you)`), then the modals
+    /// open for them. Deterministic; contains no ids or timestamps. An
+    /// unknown user sees nothing (empty string).
+    pub fn render_view(&self, user_id: &str) -> String {
+        crate::render::render_view(&lock(&self.state), user_id)
+    }
+
     // ----- recorded calls and faults ---------------------------------------------------
 
     /// Every REST call received so far, in arrival order.

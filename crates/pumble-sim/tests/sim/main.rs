@@ -4,5 +4,6 @@ mod app;
 mod driver;
 mod faults;
 mod http;
+mod render;
 mod rest_auth;
 mod rest_shapes;
