@@ -39,8 +39,12 @@ impl Canned {
     }
 
     fn write_to(&self, stream: &mut TcpStream) -> std::io::Result<()> {
+        self.write_with(stream, "close")
+    }
+
+    fn write_with(&self, stream: &mut TcpStream, connection: &str) -> std::io::Result<()> {
         let mut head = format!(
-            "HTTP/1.1 {} Canned\r\ncontent-length: {}\r\nconnection: close\r\n",
+            "HTTP/1.1 {} Canned\r\ncontent-length: {}\r\nconnection: {connection}\r\n",
             self.status,
             self.body.len()
         );
@@ -134,7 +138,10 @@ impl CannedServer {
 }
 
 fn read_request(stream: &mut TcpStream) -> Option<Recorded> {
-    let mut reader = BufReader::new(stream);
+    read_request_from(&mut BufReader::new(stream))
+}
+
+fn read_request_from(reader: &mut BufReader<&mut TcpStream>) -> Option<Recorded> {
     let mut request_line = String::new();
     reader.read_line(&mut request_line).ok()?;
     let mut parts = request_line.split_whitespace();
@@ -199,6 +206,62 @@ impl SilentServer {
 
     pub fn connections(&self) -> usize {
         self.connections.load(Ordering::SeqCst)
+    }
+}
+
+/// Answers every request with the same answer, keeping connections open;
+/// counts connections and requests.
+pub struct KeepAliveServer {
+    addr: SocketAddr,
+    connections: Arc<AtomicUsize>,
+    requests: Arc<AtomicUsize>,
+}
+
+impl KeepAliveServer {
+    pub fn start(answer: Canned) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback port 0");
+        let addr = listener.local_addr().expect("bound socket has an address");
+        let connections = Arc::new(AtomicUsize::new(0));
+        let requests = Arc::new(AtomicUsize::new(0));
+        let (connection_count, request_count) = (Arc::clone(&connections), Arc::clone(&requests));
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                connection_count.fetch_add(1, Ordering::SeqCst);
+                let answer = answer.clone();
+                let request_count = Arc::clone(&request_count);
+                thread::spawn(move || {
+                    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                    let Ok(mut writer) = stream.try_clone() else {
+                        return;
+                    };
+                    let mut reader = BufReader::new(&mut stream);
+                    while read_request_from(&mut reader).is_some() {
+                        request_count.fetch_add(1, Ordering::SeqCst);
+                        if answer.write_with(&mut writer, "keep-alive").is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Self {
+            addr,
+            connections,
+            requests,
+        }
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
     }
 }
 

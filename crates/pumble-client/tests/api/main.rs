@@ -3,6 +3,7 @@
 
 mod canned;
 mod errors;
+mod pooling;
 mod request_shape;
 mod retries;
 mod secrets;
