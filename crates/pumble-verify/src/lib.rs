@@ -84,6 +84,12 @@ pub use signature::sign;
 pub use timestamp::MILLISECONDS_THRESHOLD;
 pub use verifier::{Verified, Verifier, VerifierBuilder, DEFAULT_MAX_BODY_BYTES, DEFAULT_WINDOW};
 
+/// The README's examples, compiled and run as doctests (both need the `actix`
+/// feature to be on, since one of them uses it).
+#[cfg(all(doctest, feature = "actix"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 /// The request header carrying the timestamp that was signed.
 pub const TIMESTAMP_HEADER: &str = "x-pumble-request-timestamp";
 
