@@ -88,6 +88,7 @@ pub use verifier::{Verified, Verifier, VerifierBuilder, DEFAULT_MAX_BODY_BYTES, 
 /// feature to be on, since one of them uses it).
 #[cfg(all(doctest, feature = "actix"))]
 #[doc = include_str!("../README.md")]
+#[derive(Debug)]
 pub struct ReadmeDoctests;
 
 /// The request header carrying the timestamp that was signed.

@@ -292,7 +292,7 @@ impl VerifierBuilder {
     /// Turns on the replay guard: an exact repeat of a verified request (same
     /// timestamp and signature) within the window is refused with
     /// [`Rejection::Replayed`]. The guard remembers at most `capacity`
-    /// requests (about 100 bytes each); when that many are still inside the
+    /// requests (roughly 150 bytes each); when that many are still inside the
     /// window, new requests are refused with [`Rejection::ReplayGuardFull`]
     /// rather than forgetting one that could then be replayed. Size it above
     /// the number of requests you expect within twice the window.
