@@ -54,27 +54,24 @@ CREATE TABLE opt_outs (
 ) STRICT;
 CREATE INDEX opt_outs_by_key ON opt_outs (key_id);
 
--- Rate-limit subjects: a sender (global limit) or a (sender, target) pair.
+-- Rate limits: one bucket per sender (global limit) and per (sender,
+-- target), found by keyed hash. The times of the units consumed in the
+-- window are sealed together in units_sealed, so the table holds no send
+-- times that could be matched to messages; expires_at (when every unit has
+-- left its window, rounded up to the hour) is plain only so retention can
+-- delete idle buckets.
 CREATE TABLE rate_limit_buckets (
     id             INTEGER NOT NULL PRIMARY KEY,
     workspace_id   TEXT    NOT NULL,
     bucket_hash    BLOB    NOT NULL UNIQUE,
     key_id         BLOB    NOT NULL,
     subject_sealed BLOB    NOT NULL,
-    last_used_at   INTEGER NOT NULL
+    units_sealed   BLOB    NOT NULL,
+    expires_at     INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX rate_limit_buckets_by_workspace ON rate_limit_buckets (workspace_id);
+CREATE INDEX rate_limit_buckets_by_expiry ON rate_limit_buckets (expires_at);
 CREATE INDEX rate_limit_buckets_by_key ON rate_limit_buckets (key_id);
-
--- Sliding-window log: one row per consumed unit.
-CREATE TABLE rate_limit_events (
-    id         INTEGER NOT NULL PRIMARY KEY,
-    bucket_id  INTEGER NOT NULL REFERENCES rate_limit_buckets (id) ON DELETE CASCADE,
-    at         INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL
-) STRICT;
-CREATE INDEX rate_limit_events_by_bucket ON rate_limit_events (bucket_id, at);
-CREATE INDEX rate_limit_events_by_expiry ON rate_limit_events (expires_at);
 
 -- The reports channel the app created, per workspace, and the claim that
 -- lets exactly one flow create it.

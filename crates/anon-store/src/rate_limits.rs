@@ -2,17 +2,19 @@
 //!
 //! Two limits apply to every anonymous send: a global one per sender and one
 //! per (sender, target), where the target is the DM recipient or the channel.
-//! Each consumed unit is a row in `rate_limit_events`; a send is allowed when
-//! fewer than `limit` units of the bucket are younger than `window` seconds
-//! (an event at time `t` counts while `now - t < window`). Both limits are
-//! checked and, only if both allow, both consumed — inside one
+//! A bucket remembers the times of the units consumed within its window; a
+//! send is allowed when fewer than `limit` units are younger than `window`
+//! seconds (a unit consumed at `t` counts while `now - t < window`). Both
+//! limits are checked and, only if both allow, both consumed — inside one
 //! `BEGIN IMMEDIATE` transaction, which SQLite serialises across
 //! connections and processes. A denied send consumes nothing.
 //!
-//! Buckets are found by keyed hashes of the sender (and target), domain
-//! separated from every other keyed hash, so rate rows cannot be joined to
-//! opt-outs or tokens. The bucket's subject is also kept sealed so a key
-//! rotation can recompute the hash.
+//! What the database shows: buckets are found by keyed hashes of the sender
+//! (and target), domain separated from every other keyed hash so bucket rows
+//! cannot be joined to opt-outs or tokens; the unit times are sealed, so no
+//! send time can be matched against message or audit times to link messages
+//! of one sender; only a coarse expiry (rounded up to the hour) is plain. The
+//! subject is sealed too, so a key rotation can recompute the hash.
 
 use sqlx::SqliteConnection;
 
@@ -24,6 +26,9 @@ use crate::Store;
 pub(crate) const BUCKET_TABLE: &str = "rate_limit_buckets";
 pub(crate) const GLOBAL_SCOPE: &str = "global";
 pub(crate) const TARGET_SCOPE: &str = "target";
+
+/// Granularity of the plain `expires_at` column.
+const EXPIRY_GRANULARITY_SECS: i64 = 3600;
 
 /// The two limits. [`RateLimitPolicy::default`] is anon's policy:
 /// 20 sends per 60 s per sender, 10 per 3600 s per (sender, target).
@@ -98,7 +103,14 @@ pub(crate) fn subject_place<'a>(workspace: &'a str, bucket_hash: &'a [u8]) -> Pl
     }
 }
 
-/// The hash purpose of a bucket scope.
+pub(crate) fn units_place<'a>(workspace: &'a str, bucket_hash: &'a [u8]) -> Place<'a> {
+    Place {
+        column: "units_sealed",
+        ..subject_place(workspace, bucket_hash)
+    }
+}
+
+/// The hash purpose of a bucket scope (the first part of its subject).
 pub(crate) fn scope_purpose(scope: &str) -> Option<HashPurpose> {
     match scope {
         GLOBAL_SCOPE => Some(HashPurpose::RateGlobal),
@@ -107,13 +119,57 @@ pub(crate) fn scope_purpose(scope: &str) -> Option<HashPurpose> {
     }
 }
 
+/// Unit times as stored (before sealing): big-endian i64s, ascending.
+pub(crate) fn encode_units(units: &[i64]) -> Vec<u8> {
+    units.iter().flat_map(|unit| unit.to_be_bytes()).collect()
+}
+
+/// Inverse of [`encode_units`].
+pub(crate) fn decode_units(bytes: &[u8]) -> Result<Vec<i64>, StoreError> {
+    let chunks = bytes.chunks_exact(8);
+    if !chunks.remainder().is_empty() {
+        return Err(StoreError::Corrupt {
+            table: BUCKET_TABLE,
+            detail: "unit times are not a whole number of 8-byte values",
+        });
+    }
+    let mut units: Vec<i64> = chunks
+        .map(|chunk| {
+            let mut be = [0u8; 8];
+            be.copy_from_slice(chunk);
+            i64::from_be_bytes(be)
+        })
+        .collect();
+    units.sort_unstable();
+    Ok(units)
+}
+
+/// When every unit has left a window of `window` seconds, rounded up to the
+/// next whole hour so the plain column does not reveal send times.
+pub(crate) fn coarse_expiry(last_unit: i64, window: i64) -> i64 {
+    let exact = last_unit.saturating_add(window);
+    let rounded = exact.div_euclid(EXPIRY_GRANULARITY_SECS).saturating_add(1);
+    rounded.saturating_mul(EXPIRY_GRANULARITY_SECS)
+}
+
+/// One bucket as read inside the transaction.
 struct Bucket {
-    /// Existing row id, if the bucket exists.
-    id: Option<i64>,
-    /// Whether the existing row is keyed under the previous key.
-    under_previous: bool,
+    /// Row id if the bucket exists, and whether it is keyed under the
+    /// previous key.
+    existing: Option<(i64, bool)>,
+    /// Keyed hash under the current key.
     hash: Vec<u8>,
+    /// Encoded subject (scope, sender[, target]).
     subject: Vec<u8>,
+    /// Unit times still inside the window, ascending.
+    units: Vec<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct BucketRow {
+    id: i64,
+    bucket_hash: Vec<u8>,
+    units_sealed: Vec<u8>,
 }
 
 impl<'a> RateLimits<'a> {
@@ -134,46 +190,35 @@ impl<'a> RateLimits<'a> {
     ) -> Result<RateDecision, StoreError> {
         policy.validate()?;
         let keys = &self.store.keys;
-        let mut tx = self.store.begin_write().await?;
         let global_subject = encode_parts(&[GLOBAL_SCOPE, sender_id]);
         let target_subject = encode_parts(&[TARGET_SCOPE, sender_id, target_id]);
-        let global = find_bucket(
+        let mut tx = self.store.begin_write().await?;
+        let global = load_bucket(
             &mut tx,
             keys,
             HashPurpose::RateGlobal,
             workspace_id,
             global_subject,
+            now.saturating_sub(policy.global_window_secs),
         )
         .await?;
-        let target = find_bucket(
+        if let Some(retry_after_secs) =
+            exhausted(&global, policy.global_limit, policy.global_window_secs, now)
+        {
+            tx.rollback().await?;
+            return Ok(RateDecision::DeniedGlobal { retry_after_secs });
+        }
+        let target = load_bucket(
             &mut tx,
             keys,
             HashPurpose::RateTarget,
             workspace_id,
             target_subject,
+            now.saturating_sub(policy.target_window_secs),
         )
         .await?;
-
-        if let Some(retry_after_secs) = exhausted(
-            &mut tx,
-            global.id,
-            i64::from(policy.global_limit),
-            policy.global_window_secs,
-            now,
-        )
-        .await?
-        {
-            tx.rollback().await?;
-            return Ok(RateDecision::DeniedGlobal { retry_after_secs });
-        }
-        if let Some(retry_after_secs) = exhausted(
-            &mut tx,
-            target.id,
-            i64::from(policy.target_limit),
-            policy.target_window_secs,
-            now,
-        )
-        .await?
+        if let Some(retry_after_secs) =
+            exhausted(&target, policy.target_limit, policy.target_window_secs, now)
         {
             tx.rollback().await?;
             return Ok(RateDecision::DeniedTarget { retry_after_secs });
@@ -201,135 +246,159 @@ impl<'a> RateLimits<'a> {
     }
 }
 
-async fn find_bucket(
+/// Reads a bucket (under either key) and keeps its units younger than the
+/// window (`at > since`).
+async fn load_bucket(
     conn: &mut SqliteConnection,
     keys: &KeyRing,
     purpose: HashPurpose,
     workspace_id: &str,
     subject: Vec<u8>,
+    since: i64,
 ) -> Result<Bucket, StoreError> {
     let hashes = keys.lookup_hashes(purpose, workspace_id, &subject);
-    // Prefer the row under the current key if (unexpectedly) both exist.
-    let found: Option<(i64, Vec<u8>)> = sqlx::query_as(
-        "SELECT id, bucket_hash FROM rate_limit_buckets WHERE bucket_hash IN (?1, ?2) \
-         ORDER BY bucket_hash = ?1 DESC LIMIT 1",
+    // Prefer the row under the current key should both exist.
+    let row: Option<BucketRow> = sqlx::query_as(
+        "SELECT id, bucket_hash, units_sealed FROM rate_limit_buckets \
+         WHERE bucket_hash IN (?1, ?2) ORDER BY bucket_hash = ?1 DESC LIMIT 1",
     )
     .bind(&hashes.current)
     .bind(&hashes.previous)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(match found {
-        Some((id, hash)) => Bucket {
-            id: Some(id),
-            under_previous: hash != hashes.current,
+    let Some(row) = row else {
+        return Ok(Bucket {
+            existing: None,
             hash: hashes.current,
             subject,
-        },
-        None => Bucket {
-            id: None,
-            under_previous: false,
-            hash: hashes.current,
-            subject,
-        },
+            units: Vec::new(),
+        });
+    };
+    let opened = keys.open(
+        SubKey::Identity,
+        units_place(workspace_id, &row.bucket_hash),
+        &row.units_sealed,
+    )?;
+    let mut units = decode_units(&opened)?;
+    units.retain(|&at| at > since);
+    Ok(Bucket {
+        existing: Some((row.id, row.bucket_hash != hashes.current)),
+        hash: hashes.current,
+        subject,
+        units,
     })
 }
 
-/// `Some(retry_after)` when the bucket already holds `limit` units younger
-/// than `window` seconds.
-async fn exhausted(
-    conn: &mut SqliteConnection,
-    bucket_id: Option<i64>,
-    limit: i64,
-    window: i64,
-    now: i64,
-) -> Result<Option<i64>, StoreError> {
-    let Some(bucket_id) = bucket_id else {
-        return Ok(None);
-    };
-    let since = now.saturating_sub(window);
-    let (in_window,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM rate_limit_events WHERE bucket_id = ?1 AND at > ?2")
-            .bind(bucket_id)
-            .bind(since)
-            .fetch_one(&mut *conn)
-            .await?;
-    if in_window < limit {
-        return Ok(None);
+/// `Some(retry_after)` when the bucket already holds `limit` units in the
+/// window.
+fn exhausted(bucket: &Bucket, limit: u32, window: i64, now: i64) -> Option<i64> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let held = bucket.units.len();
+    if held < limit {
+        return None;
     }
-    // The send becomes possible once the (in_window - limit + 1) oldest
-    // units have left the window: wait for the (in_window - limit)-th.
-    let (leaving_at,): (i64,) = sqlx::query_as(
-        "SELECT at FROM rate_limit_events WHERE bucket_id = ?1 AND at > ?2 \
-         ORDER BY at LIMIT 1 OFFSET ?3",
-    )
-    .bind(bucket_id)
-    .bind(since)
-    .bind(in_window - limit)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(Some((leaving_at + window - now).max(1)))
+    // A send becomes possible once (held - limit + 1) units have left the
+    // window, i.e. when the unit at index held - limit leaves it.
+    let leaving = bucket.units[held - limit];
+    Some((leaving + window - now).max(1))
 }
 
+/// Appends a unit at `now` and writes the bucket back under the current key.
 async fn consume(
     conn: &mut SqliteConnection,
     keys: &KeyRing,
     workspace_id: &str,
-    bucket: Bucket,
+    mut bucket: Bucket,
     now: i64,
     window: i64,
 ) -> Result<(), StoreError> {
-    let sealed_subject = || {
-        keys.seal(
-            SubKey::Identity,
-            subject_place(workspace_id, &bucket.hash),
-            &bucket.subject,
-        )
-    };
+    bucket.units.push(now);
+    bucket.units.sort_unstable();
+    let units = keys.seal(
+        SubKey::Identity,
+        units_place(workspace_id, &bucket.hash),
+        &encode_units(&bucket.units),
+    )?;
+    let expires_at = coarse_expiry(now, window);
     let key_id = keys.current_id();
-    let bucket_id = match bucket.id {
-        Some(id) if bucket.under_previous => {
-            // Re-key the bucket in passing: it is in use, so do it now.
+    match bucket.existing {
+        Some((id, false)) => {
             sqlx::query(
-                "UPDATE rate_limit_buckets SET bucket_hash = ?1, key_id = ?2, subject_sealed = ?3, \
-                 last_used_at = ?4 WHERE id = ?5",
+                "UPDATE rate_limit_buckets SET units_sealed = ?1, \
+                 expires_at = max(expires_at, ?2) WHERE id = ?3",
             )
-            .bind(&bucket.hash)
-            .bind(key_id.as_bytes().as_slice())
-            .bind(sealed_subject()?)
-            .bind(now)
+            .bind(units)
+            .bind(expires_at)
             .bind(id)
             .execute(&mut *conn)
             .await?;
-            id
         }
-        Some(id) => {
-            sqlx::query("UPDATE rate_limit_buckets SET last_used_at = ?1 WHERE id = ?2")
-                .bind(now)
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
-            id
+        Some((id, true)) => {
+            // Keyed under the previous key: re-key it in passing.
+            let subject = keys.seal(
+                SubKey::Identity,
+                subject_place(workspace_id, &bucket.hash),
+                &bucket.subject,
+            )?;
+            sqlx::query(
+                "UPDATE rate_limit_buckets SET bucket_hash = ?1, key_id = ?2, subject_sealed = ?3, \
+                 units_sealed = ?4, expires_at = max(expires_at, ?5) WHERE id = ?6",
+            )
+            .bind(&bucket.hash)
+            .bind(key_id.as_bytes().as_slice())
+            .bind(subject)
+            .bind(units)
+            .bind(expires_at)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
         }
         None => {
-            let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO rate_limit_buckets (workspace_id, bucket_hash, key_id, subject_sealed, last_used_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+            let subject = keys.seal(
+                SubKey::Identity,
+                subject_place(workspace_id, &bucket.hash),
+                &bucket.subject,
+            )?;
+            sqlx::query(
+                "INSERT INTO rate_limit_buckets \
+                 (workspace_id, bucket_hash, key_id, subject_sealed, units_sealed, expires_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )
             .bind(workspace_id)
             .bind(&bucket.hash)
             .bind(key_id.as_bytes().as_slice())
-            .bind(sealed_subject()?)
-            .bind(now)
-            .fetch_one(&mut *conn)
+            .bind(subject)
+            .bind(units)
+            .bind(expires_at)
+            .execute(&mut *conn)
             .await?;
-            id
         }
-    };
-    sqlx::query("INSERT INTO rate_limit_events (bucket_id, at, expires_at) VALUES (?1, ?2, ?3)")
-        .bind(bucket_id)
-        .bind(now)
-        .bind(now.saturating_add(window))
-        .execute(&mut *conn)
-        .await?;
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_round_trip_sorted() {
+        let encoded = encode_units(&[30, -5, 10]);
+        assert_eq!(encoded.len(), 24);
+        assert_eq!(decode_units(&encoded).expect("decode"), vec![-5, 10, 30]);
+        assert!(decode_units(&encoded[..23]).is_err());
+        assert_eq!(decode_units(&[]).expect("empty"), Vec::<i64>::new());
+    }
+
+    #[test]
+    fn expiry_is_rounded_up_to_the_next_hour() {
+        assert_eq!(coarse_expiry(1_000, 60), 3_600);
+        assert_eq!(
+            coarse_expiry(3_540, 60),
+            7_200,
+            "exactly on the hour rounds up"
+        );
+        assert_eq!(coarse_expiry(3_600, 3_600), 10_800);
+        assert!(coarse_expiry(123_456, 60) >= 123_456 + 60);
+    }
 }

@@ -14,7 +14,7 @@ use crate::error::StoreError;
 use crate::keys::{KeyId, KeyRing, SubKey};
 use crate::messages::{author_place, body_place, recipient_place};
 use crate::opt_outs::user_place;
-use crate::rate_limits::{scope_purpose, subject_place};
+use crate::rate_limits::{decode_units, encode_units, scope_purpose, subject_place, units_place};
 use crate::sealing::{decode_parts, HashPurpose};
 use crate::tokens::{bot_token_place, bot_user_place, owner_place, user_token_place};
 use crate::Store;
@@ -173,6 +173,22 @@ struct SealedUserTokenRow {
     owner_hash: Vec<u8>,
     owner_sealed: Vec<u8>,
     token_sealed: Vec<u8>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SealedBucketRow {
+    id: i64,
+    workspace_id: String,
+    bucket_hash: Vec<u8>,
+    subject_sealed: Vec<u8>,
+    units_sealed: Vec<u8>,
+    expires_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct CurrentBucketRow {
+    id: i64,
+    units_sealed: Vec<u8>,
 }
 
 fn current_key(keys: &KeyRing) -> Vec<u8> {
@@ -452,8 +468,8 @@ async fn reseal_buckets(
     previous: KeyId,
     limit: i64,
 ) -> Result<u64, StoreError> {
-    let rows: Vec<(i64, String, Vec<u8>, Vec<u8>)> = sqlx::query_as(
-        "SELECT id, workspace_id, bucket_hash, subject_sealed \
+    let rows: Vec<SealedBucketRow> = sqlx::query_as(
+        "SELECT id, workspace_id, bucket_hash, subject_sealed, units_sealed, expires_at \
          FROM rate_limit_buckets WHERE key_id = ?1 LIMIT ?2",
     )
     .bind(previous.as_bytes().as_slice())
@@ -461,42 +477,64 @@ async fn reseal_buckets(
     .fetch_all(&mut *conn)
     .await?;
     let mut done = 0;
-    for (id, ws, old_hash, subject) in rows {
-        let subject = keys.open(SubKey::Identity, subject_place(&ws, &old_hash), &subject)?;
+    for row in rows {
+        let ws = row.workspace_id.as_str();
+        let subject = keys.open(
+            SubKey::Identity,
+            subject_place(ws, &row.bucket_hash),
+            &row.subject_sealed,
+        )?;
+        let mut units = decode_units(&keys.open(
+            SubKey::Identity,
+            units_place(ws, &row.bucket_hash),
+            &row.units_sealed,
+        )?)?;
         let purpose = decode_parts(&subject)
             .and_then(|parts| parts.first().and_then(|scope| scope_purpose(scope)))
             .ok_or(StoreError::Corrupt {
                 table: "rate_limit_buckets",
                 detail: "a bucket subject has no known scope",
             })?;
-        let new_hash = keys.current_hash(purpose, &ws, &subject);
-        let existing: Option<(i64,)> =
-            sqlx::query_as("SELECT id FROM rate_limit_buckets WHERE bucket_hash = ?1")
-                .bind(&new_hash)
-                .fetch_optional(&mut *conn)
-                .await?;
-        if let Some((keep,)) = existing {
-            // Merge: the units already counted under the old hash keep counting.
-            sqlx::query("UPDATE rate_limit_events SET bucket_id = ?1 WHERE bucket_id = ?2")
-                .bind(keep)
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
+        let new_hash = keys.current_hash(purpose, ws, &subject);
+        let existing: Option<CurrentBucketRow> = sqlx::query_as(
+            "SELECT id, units_sealed FROM rate_limit_buckets WHERE bucket_hash = ?1",
+        )
+        .bind(&new_hash)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(keep) = existing {
+            // Merge: units counted under the old hash keep counting.
+            units.extend(decode_units(&keys.open(
+                SubKey::Identity,
+                units_place(ws, &new_hash),
+                &keep.units_sealed,
+            )?)?);
+            units.sort_unstable();
+            sqlx::query(
+                "UPDATE rate_limit_buckets SET units_sealed = ?1, expires_at = max(expires_at, ?2) \
+                 WHERE id = ?3",
+            )
+            .bind(keys.seal(SubKey::Identity, units_place(ws, &new_hash), &encode_units(&units))?)
+            .bind(row.expires_at)
+            .bind(keep.id)
+            .execute(&mut *conn)
+            .await?;
             done += sqlx::query("DELETE FROM rate_limit_buckets WHERE id = ?1 AND key_id = ?2")
-                .bind(id)
+                .bind(row.id)
                 .bind(previous.as_bytes().as_slice())
                 .execute(&mut *conn)
                 .await?
                 .rows_affected();
         } else {
             done += sqlx::query(
-                "UPDATE rate_limit_buckets SET bucket_hash = ?1, key_id = ?2, subject_sealed = ?3 \
-                 WHERE id = ?4 AND key_id = ?5",
+                "UPDATE rate_limit_buckets SET bucket_hash = ?1, key_id = ?2, subject_sealed = ?3, \
+                 units_sealed = ?4 WHERE id = ?5 AND key_id = ?6",
             )
             .bind(new_hash.clone())
             .bind(current_key(keys))
-            .bind(keys.seal(SubKey::Identity, subject_place(&ws, &new_hash), &subject)?)
-            .bind(id)
+            .bind(keys.seal(SubKey::Identity, subject_place(ws, &new_hash), &subject)?)
+            .bind(keys.seal(SubKey::Identity, units_place(ws, &new_hash), &encode_units(&units))?)
+            .bind(row.id)
             .bind(previous.as_bytes().as_slice())
             .execute(&mut *conn)
             .await?

@@ -50,9 +50,7 @@ pub struct RetentionReport {
     pub audit_events: u64,
     /// OAuth states.
     pub oauth_states: u64,
-    /// Rate-limit units that left every window.
-    pub rate_limit_events: u64,
-    /// Rate-limit buckets without units.
+    /// Rate-limit buckets whose every unit has left its window.
     pub rate_limit_buckets: u64,
     /// Abandoned report-channel claims.
     pub report_claims: u64,
@@ -67,8 +65,6 @@ pub struct WorkspacePurgeReport {
     pub conversations: u64,
     /// Audit events.
     pub audit_events: u64,
-    /// Rate-limit units.
-    pub rate_limit_events: u64,
     /// Rate-limit buckets.
     pub rate_limit_buckets: u64,
     /// The reports channel record (0 or 1).
@@ -100,19 +96,19 @@ impl Store {
         };
         Ok(WorkspacePurgeReport {
             messages: delete_in_batches(pool, &by_workspace("messages"), &ws, batch).await?,
-            conversations: delete_in_batches(pool, &by_workspace("conversations"), &ws, batch).await?,
-            audit_events: delete_in_batches(pool, &by_workspace("audit_events"), &ws, batch).await?,
-            rate_limit_events: delete_in_batches(
+            conversations: delete_in_batches(pool, &by_workspace("conversations"), &ws, batch)
+                .await?,
+            audit_events: delete_in_batches(pool, &by_workspace("audit_events"), &ws, batch)
+                .await?,
+            rate_limit_buckets: delete_in_batches(
                 pool,
-                "DELETE FROM rate_limit_events WHERE id IN (SELECT e.id FROM rate_limit_events e \
-                 JOIN rate_limit_buckets b ON b.id = e.bucket_id WHERE b.workspace_id = ?1 LIMIT ?2)",
+                &by_workspace("rate_limit_buckets"),
                 &ws,
                 batch,
             )
             .await?,
-            rate_limit_buckets: delete_in_batches(pool, &by_workspace("rate_limit_buckets"), &ws, batch)
+            report_channels: delete_in_batches(pool, &by_workspace("report_channels"), &ws, batch)
                 .await?,
-            report_channels: delete_in_batches(pool, &by_workspace("report_channels"), &ws, batch).await?,
             bot_tokens: delete_in_batches(pool, &by_workspace("bot_tokens"), &ws, batch).await?,
             user_tokens: delete_in_batches(pool, &by_workspace("user_tokens"), &ws, batch).await?,
         })
@@ -164,20 +160,11 @@ impl Store {
                 batch,
             )
             .await?,
-            rate_limit_events: delete_in_batches(
-                pool,
-                "DELETE FROM rate_limit_events WHERE id IN \
-                 (SELECT id FROM rate_limit_events WHERE expires_at <= ?1 LIMIT ?2)",
-                &[Arg::Int(now)],
-                batch,
-            )
-            .await?,
             rate_limit_buckets: delete_in_batches(
                 pool,
                 "DELETE FROM rate_limit_buckets WHERE id IN \
-                 (SELECT b.id FROM rate_limit_buckets b WHERE NOT EXISTS \
-                  (SELECT 1 FROM rate_limit_events e WHERE e.bucket_id = b.id) LIMIT ?1)",
-                &[],
+                 (SELECT id FROM rate_limit_buckets WHERE expires_at <= ?1 LIMIT ?2)",
+                &[Arg::Int(now)],
                 batch,
             )
             .await?,

@@ -176,3 +176,40 @@ async fn two_hundred_concurrent_sends_allow_exactly_twenty() {
     assert_eq!(allowed, 20);
     assert_eq!(denied_global, 180);
 }
+
+/// The bucket table holds no exact send time that could be matched against
+/// message or audit times: unit times are sealed, the expiry is coarse.
+#[tokio::test]
+async fn bucket_rows_show_no_send_times() {
+    let db = TestDb::new();
+    let store = db.open_a().await;
+    for (i, at) in [5_123_457_i64, 5_123_999, 5_124_321]
+        .into_iter()
+        .enumerate()
+    {
+        assert_eq!(
+            send(&store, ALICE, &format!("T{i}"), at).await,
+            RateDecision::Allowed
+        );
+    }
+    let mut raw = db.raw().await;
+    let rows: Vec<(i64, Vec<u8>, Vec<u8>)> =
+        sqlx::query_as("SELECT expires_at, subject_sealed, units_sealed FROM rate_limit_buckets")
+            .fetch_all(&mut raw)
+            .await
+            .expect("rows");
+    assert_eq!(rows.len(), 4, "one global and three target buckets");
+    for (expires_at, subject, units) in rows {
+        assert_eq!(expires_at % 3_600, 0, "expiry is rounded to the hour");
+        for at in [5_123_457_i64, 5_123_999, 5_124_321] {
+            let be = at.to_be_bytes();
+            let le = at.to_le_bytes();
+            for blob in [&subject, &units] {
+                assert!(
+                    !blob.windows(8).any(|w| w == be || w == le),
+                    "a send time is readable"
+                );
+            }
+        }
+    }
+}
