@@ -173,16 +173,28 @@ impl PumbleClient {
                 }
             }
 
-            if status == 429 {
-                return Err(ClientError::RateLimited { retry_after });
-            }
-            let mut secrets = vec![self.inner.app_key.expose_secret()];
-            if let Auth::Token(token) = call.auth {
-                secrets.push(token.expose_secret());
-            }
-            secrets.extend(call.sensitive.iter().copied());
-            return Err(http_error(status, &body, &secrets));
+            return Err(self.failure(&call, status, &body, retry_after));
         }
+    }
+
+    /// The error for a final non-success answer.
+    fn failure(
+        &self,
+        call: &Call<'_>,
+        status: u16,
+        body: &[u8],
+        retry_after: Option<Duration>,
+    ) -> ClientError {
+        if status == 429 {
+            return ClientError::RateLimited { retry_after };
+        }
+        // Every secret this request carried is scrubbed from the error text.
+        let mut secrets = vec![self.inner.app_key.expose_secret()];
+        if let Auth::Token(token) = &call.auth {
+            secrets.push(token.expose_secret());
+        }
+        secrets.extend(call.sensitive.iter().copied());
+        http_error(status, body, &secrets)
     }
 
     fn send_once(&self, url: &str, call: &Call<'_>) -> Result<Response<ureq::Body>, ClientError> {

@@ -258,6 +258,25 @@ fn list_workspace_users_maps_roles_and_statuses() {
 }
 
 #[test]
+fn get_workspace_user_fetches_one_user() {
+    let world = World::start();
+    let bot = world.client.acting_as(&world.bot_token);
+    let dave = bot.get_workspace_user(DAVE).expect("dave exists");
+    assert_eq!(dave.id, DAVE);
+    assert_eq!(dave.role, Role::Administrator);
+    assert_bot_call(
+        &world.single_call(),
+        "GET",
+        "/v1/workspaceUsers/u_dave",
+        200,
+    );
+    let missing = bot
+        .get_workspace_user("u_nobody")
+        .expect_err("no such user");
+    assert!(missing.is_not_found(), "got {missing:?}");
+}
+
+#[test]
 fn post_reply_and_get_message() {
     let world = World::start();
     let bot = world.client.acting_as(&world.bot_token);
