@@ -60,9 +60,14 @@ impl std::fmt::Debug for Simulator {
 impl Simulator {
     /// Builds the seeded world and starts serving it on `127.0.0.1:0`.
     pub fn start(seed: Seed) -> Result<Simulator, SimError> {
+        Simulator::start_on(seed, SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// Like [`Simulator::start`], on a chosen address (e.g. a fixed port for
+    /// manual experiments). Tests should use [`Simulator::start`].
+    pub fn start_on(seed: Seed, addr: SocketAddr) -> Result<Simulator, SimError> {
         let state: SharedState = Arc::new(Mutex::new(WorkspaceState::from_seed(seed)?));
-        let listener =
-            TcpListener::bind("127.0.0.1:0").map_err(|e| SimError::Start(e.to_string()))?;
+        let listener = TcpListener::bind(addr).map_err(|e| SimError::Start(e.to_string()))?;
         let addr = listener
             .local_addr()
             .map_err(|e| SimError::Start(e.to_string()))?;
