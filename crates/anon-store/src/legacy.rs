@@ -150,6 +150,13 @@ impl Store {
         // 4. No plaintext left in free pages or in the write-ahead log.
         sqlx::query("VACUUM").execute(&store.pool).await?;
         store.checkpoint().await?;
+        log::info!(
+            "plaintext import: {} bot tokens, {} user tokens, {} opt-outs sealed; {} plaintext tables dropped",
+            report.bot_tokens,
+            report.user_tokens,
+            report.opt_outs,
+            report.dropped_tables.len()
+        );
         Ok((store, report))
     }
 }

@@ -87,6 +87,12 @@ impl Store {
                 .await?;
         }
         report.unreadable = self.rows_under_unknown_keys().await?;
+        log::info!(
+            "reseal under key {}: {} rows rewritten, {} under unknown keys",
+            self.keys.current_id(),
+            report.total(),
+            report.unreadable
+        );
         Ok(report)
     }
 
