@@ -1,6 +1,8 @@
 //! Lifecycle and retention: purging a workspace on uninstall and purging
 //! expired rows on a schedule, both in bounded batches.
 
+use std::fmt;
+
 use crate::batch_delete::{delete_in_batches, Arg};
 use crate::error::StoreError;
 use crate::Store;
@@ -73,6 +75,39 @@ pub struct WorkspacePurgeReport {
     pub bot_tokens: u64,
     /// User tokens.
     pub user_tokens: u64,
+}
+
+impl fmt::Display for RetentionReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "messages={} conversations={} audit_events={} oauth_states={} \
+             rate_limit_buckets={} report_claims={}",
+            self.messages,
+            self.conversations,
+            self.audit_events,
+            self.oauth_states,
+            self.rate_limit_buckets,
+            self.report_claims
+        )
+    }
+}
+
+impl fmt::Display for WorkspacePurgeReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "messages={} conversations={} audit_events={} rate_limit_buckets={} \
+             report_channels={} bot_tokens={} user_tokens={}",
+            self.messages,
+            self.conversations,
+            self.audit_events,
+            self.rate_limit_buckets,
+            self.report_channels,
+            self.bot_tokens,
+            self.user_tokens
+        )
+    }
 }
 
 impl Store {

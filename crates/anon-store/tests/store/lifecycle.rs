@@ -270,3 +270,32 @@ async fn retention_purges_only_expired_rows_in_batches() {
         .expect("purge");
     assert_eq!(again, RetentionReport::default());
 }
+
+#[test]
+fn reports_display_every_count() {
+    let report = RetentionReport {
+        messages: 1,
+        conversations: 2,
+        audit_events: 3,
+        oauth_states: 4,
+        rate_limit_buckets: 5,
+        report_claims: 6,
+    };
+    assert_eq!(
+        report.to_string(),
+        "messages=1 conversations=2 audit_events=3 oauth_states=4 rate_limit_buckets=5 report_claims=6"
+    );
+    let purge = anon_store::WorkspacePurgeReport {
+        messages: 1,
+        conversations: 2,
+        audit_events: 3,
+        rate_limit_buckets: 4,
+        report_channels: 1,
+        bot_tokens: 1,
+        user_tokens: 7,
+    };
+    assert_eq!(
+        purge.to_string(),
+        "messages=1 conversations=2 audit_events=3 rate_limit_buckets=4 report_channels=1 bot_tokens=1 user_tokens=7"
+    );
+}
