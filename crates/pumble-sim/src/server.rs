@@ -329,12 +329,17 @@ impl Simulator {
 
     /// Every REST call received so far, in arrival order.
     pub fn calls(&self) -> Vec<RecordedCall> {
-        lock(&self.state).calls.clone()
+        lock(&self.state).calls().to_vec()
     }
 
     /// Forgets the recorded calls.
     pub fn clear_calls(&self) {
-        lock(&self.state).calls.clear();
+        lock(&self.state).clear_calls();
+    }
+
+    /// Turns call recording on (default) or off, e.g. for long benchmarks.
+    pub fn set_call_recording(&self, on: bool) {
+        lock(&self.state).set_call_recording(on);
     }
 
     /// Adds a fault rule; it applies from the next request on.

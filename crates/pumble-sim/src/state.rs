@@ -109,11 +109,13 @@ pub struct WorkspaceState {
     channels: BTreeMap<String, Channel>,
     messages: Vec<Message>,
     message_index: HashMap<String, usize>,
+    reply_counts: HashMap<String, usize>,
     ephemerals: Vec<Ephemeral>,
     modals: Vec<OpenModal>,
     tokens: HashMap<String, TokenGrant>,
     codes: HashMap<String, PendingCode>,
-    pub(crate) calls: Vec<RecordedCall>,
+    calls: Vec<RecordedCall>,
+    record_calls: bool,
     pub(crate) faults: FaultSet,
     seq: u64,
     last_millis: u64,
@@ -144,11 +146,13 @@ impl WorkspaceState {
             channels: BTreeMap::new(),
             messages: Vec::new(),
             message_index: HashMap::new(),
+            reply_counts: HashMap::new(),
             ephemerals: Vec::new(),
             modals: Vec::new(),
             tokens: HashMap::new(),
             codes: HashMap::new(),
             calls: Vec::new(),
+            record_calls: true,
             faults: FaultSet::default(),
             seq: 0,
             last_millis: 0,
@@ -627,6 +631,9 @@ impl WorkspaceState {
         };
         self.message_index
             .insert(message.id.clone(), self.messages.len());
+        if let Some(root) = &message.thread_root_id {
+            *self.reply_counts.entry(root.clone()).or_insert(0) += 1;
+        }
         self.messages.push(message.clone());
         Ok(message)
     }
@@ -646,7 +653,7 @@ impl WorkspaceState {
             .ok_or_else(|| SimError::UnknownChannel(channel_id.to_owned()))?;
         if !channel.has_member(user_id) {
             return Err(SimError::InvalidChange(format!(
-                "{user_id} is not a member of {channel_id}"
+                "the user is not a member of {channel_id}"
             )));
         }
         if let Some(root) = thread_root_id {
@@ -689,6 +696,11 @@ impl WorkspaceState {
             .iter()
             .filter(|m| m.thread_root_id.as_deref() == Some(root_id))
             .collect()
+    }
+
+    /// How many replies a thread root has.
+    pub fn reply_count(&self, root_id: &str) -> usize {
+        self.reply_counts.get(root_id).copied().unwrap_or(0)
     }
 
     /// Every persisted message in posting order.
@@ -809,5 +821,23 @@ impl WorkspaceState {
     /// Every REST call received so far, in arrival order.
     pub fn calls(&self) -> &[RecordedCall] {
         &self.calls
+    }
+
+    /// Appends a call, unless recording is off.
+    pub(crate) fn push_call(&mut self, call: RecordedCall) {
+        if self.record_calls {
+            self.calls.push(call);
+        }
+    }
+
+    /// Forgets the recorded calls.
+    pub fn clear_calls(&mut self) {
+        self.calls.clear();
+    }
+
+    /// Turns call recording on (the default) or off (e.g. for benchmarks
+    /// with many requests).
+    pub fn set_call_recording(&mut self, on: bool) {
+        self.record_calls = on;
     }
 }

@@ -75,7 +75,7 @@ pub(crate) fn message(state: &WorkspaceState, msg: &Message) -> Value {
             obj.insert("threadReplyInfo".into(), Value::Object(info));
         }
         None => {
-            let replies = state.replies_to(&msg.id).len();
+            let replies = state.reply_count(&msg.id);
             if replies > 0 {
                 obj.insert("threadRootInfo".into(), json!({ "repliesCount": replies }));
             }

@@ -106,7 +106,7 @@ pub(crate) fn record(
         status,
         faulted,
     };
-    state.calls.push(call);
+    state.push_call(call);
 }
 
 fn parsed_body_for_record(req: &ApiRequest) -> Option<Value> {

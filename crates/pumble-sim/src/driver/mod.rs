@@ -214,7 +214,7 @@ impl Driver {
                 .ok_or_else(|| SimError::UnknownChannel(channel_id.to_owned()))?;
             if !channel.has_member(user_id) {
                 return Err(SimError::NotFound(format!(
-                    "{user_id} cannot type in {channel_id}: not a member"
+                    "the user is not a member of {channel_id}, so cannot type there"
                 )));
             }
             if let Some(root) = thread_root_id {
@@ -777,7 +777,7 @@ fn visible_app_post(
             .is_some_and(|c| c.has_member(user_id));
         if m.author != bot || !visible {
             return Err(SimError::NotFound(format!(
-                "{message_id} is not an app post visible to {user_id}"
+                "{message_id} is not an app post the user can see"
             )));
         }
         return Ok(ClickSource {
@@ -799,7 +799,7 @@ fn visible_app_post(
             })
         }
         _ => Err(SimError::NotFound(format!(
-            "{message_id} is not an app post visible to {user_id}"
+            "{message_id} is not an app post the user can see"
         ))),
     }
 }

@@ -4,6 +4,8 @@ mod app;
 mod driver;
 mod faults;
 mod http;
+mod privacy;
 mod render;
 mod rest_auth;
 mod rest_shapes;
+mod world;
