@@ -82,8 +82,9 @@
 //!
 //! ## Lifecycle
 //!
-//! [`flows::lifecycle::on_installed`], [`flows::lifecycle::on_uninstalled`],
-//! [`flows::lifecycle::on_unauthorized`] return effects.
+//! Events: `AppEvent::try_from(EventPayload)` ([`inbound::AppEvent`]), then
+//! carry out [`flows::lifecycle::on_event`]. After a completed OAuth
+//! install: [`flows::lifecycle::on_installed`].
 //!
 //! # Element names
 //!

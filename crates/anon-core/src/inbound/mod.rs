@@ -2,16 +2,19 @@
 //! of unknown fields) and the typed values anon-core works with.
 //!
 //! The caller verifies the signature, deserialises the body into the
-//! `*Payload` struct matching its `messageType`, then converts it with
+//! `*Payload` struct matching its `messageType` (`SLASH_COMMAND`,
+//! `BLOCK_INTERACTION`, `VIEW_ACTION`, `PUMBLE_EVENT`/`APP_EVENT`), then converts it with
 //! `TryFrom`. A conversion error means the request is malformed (answer 400);
 //! every well-formed request, however odd its content, converts and gets an
 //! answer from the flows.
 
 mod click;
+mod event;
 mod slash;
 mod view;
 
 pub use click::{BlockInteractionPayload, ButtonAction, ButtonClick, ButtonValue};
+pub use event::{AppEvent, EventPayload};
 pub use slash::{SlashCommand, SlashCommandKind, SlashCommandPayload};
 pub use view::{ModalTarget, ViewAction, ViewActionKind, ViewActionPayload, ViewPayload};
 
