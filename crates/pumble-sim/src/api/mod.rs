@@ -125,7 +125,16 @@ fn parsed_body_for_record(req: &ApiRequest) -> Option<Value> {
 }
 
 fn route(state: &mut WorkspaceState, req: &ApiRequest) -> ApiResponse {
-    let segments: Vec<&str> = req.path.split('/').filter(|s| !s.is_empty()).collect();
+    let decoded: Option<Vec<String>> = req
+        .path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(query::path_segment)
+        .collect();
+    let Some(decoded) = decoded else {
+        return ApiResponse::bad_request("malformed path");
+    };
+    let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
     let method = req.method.as_str();
     if let ["oauth2", "access"] = segments.as_slice() {
         // The token exchange carries client credentials instead (§6.3).

@@ -1,16 +1,22 @@
-//! Query-string reading with percent-decoding.
+//! Percent-decoding of query strings and path segments.
 
 /// The percent-decoded value of the first parameter `name` in a raw query
 /// string (`a=1&b=2`). `+` is read as a space, as in form encoding.
 pub(crate) fn param(query: &str, name: &str) -> Option<String> {
     query.split('&').find_map(|pair| {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (percent_decode(key)? == name).then(|| percent_decode(value))?
+        (decode(key, true)? == name).then(|| decode(value, true))?
     })
 }
 
-/// Decodes `%XX` escapes and `+`; `None` for a malformed escape or non-UTF-8.
-pub(crate) fn percent_decode(s: &str) -> Option<String> {
+/// Decodes one path segment (`%XX` escapes; `+` stays a plus).
+pub(crate) fn path_segment(s: &str) -> Option<String> {
+    decode(s, false)
+}
+
+/// Decodes `%XX` escapes (and `+` as a space in query strings); `None` for a
+/// malformed escape or non-UTF-8.
+fn decode(s: &str, plus_as_space: bool) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -22,7 +28,7 @@ pub(crate) fn percent_decode(s: &str) -> Option<String> {
                 out.push(hi * 16 + lo);
                 i += 3;
             }
-            b'+' => {
+            b'+' if plus_as_space => {
                 out.push(b' ');
                 i += 1;
             }
@@ -64,8 +70,9 @@ mod tests {
 
     #[test]
     fn rejects_broken_escapes() {
-        assert_eq!(percent_decode("%2"), None);
-        assert_eq!(percent_decode("%zz"), None);
-        assert_eq!(percent_decode("%C3%A9").as_deref(), Some("é"));
+        assert_eq!(decode("%2", true), None);
+        assert_eq!(decode("%zz", true), None);
+        assert_eq!(decode("%C3%A9", true).as_deref(), Some("é"));
+        assert_eq!(path_segment("a+b%2Fc").as_deref(), Some("a+b/c"));
     }
 }

@@ -65,6 +65,7 @@ enum TriggerSource {
     Slash,
     Message,
     ModalSubmit { view_id: String },
+    ModalBlock { view_id: String },
 }
 
 /// What the simulator needs to apply an answer.
@@ -140,7 +141,8 @@ impl Driver {
         self
     }
 
-    /// Sends the OAuth redirect to this path instead of `/redirect`.
+    /// Sends the OAuth redirect to this path (or absolute URL) instead of
+    /// `/redirect`.
     pub fn with_redirect_path(mut self, path: &str) -> Driver {
         self.redirect_path = path.to_owned();
         self
@@ -275,6 +277,49 @@ impl Driver {
         self.send_trigger(ctx, &body)
     }
 
+    /// `user_id` clicks the button `on_action` inside their top modal
+    /// (`sourceType: VIEW`, §3.4): the payload carries the whole view with
+    /// its `id` and current state. An `UPDATE` or `PUSH` answer applies to
+    /// that modal; the modal stays open otherwise.
+    pub fn click_in_modal(&self, user_id: &str, on_action: &str) -> Result<AppResponse, SimError> {
+        let (ctx, body) = {
+            let st = lock(&self.state);
+            let workspace_id = active_user_workspace(&st, user_id)?;
+            let modal = st
+                .modals_for(user_id)
+                .last()
+                .map(|m| (*m).clone())
+                .ok_or_else(|| SimError::NotFound("no modal open for the user".to_owned()))?;
+            let button = find::button(&modal.view, on_action).ok_or_else(|| {
+                SimError::NotFound(format!("no {on_action} button in {}", modal.view_id))
+            })?;
+            let mut state_values = Map::new();
+            for input in find::inputs(&modal.view) {
+                if let Some(initial) = &input.initial_value {
+                    insert_state(&mut state_values, &input, initial);
+                }
+            }
+            let ctx = TriggerContext {
+                workspace_id,
+                user_id: user_id.to_owned(),
+                channel_id: modal.channel_id.clone(),
+                thread_root_id: None,
+                trigger_id: random_id("trg_"),
+                source: TriggerSource::ModalBlock {
+                    view_id: modal.view_id.clone(),
+                },
+            };
+            let mut view = modal.view.clone();
+            if let Some(obj) = view.as_object_mut() {
+                obj.insert("state".into(), json!({ "values": state_values }));
+            }
+            let body =
+                payloads::view_block_interaction(&ctx, &modal.view_id, &view, on_action, &button);
+            (ctx, body)
+        };
+        self.send_trigger(ctx, &body)
+    }
+
     /// Submits the top modal open for `user_id` (§3.5), filling inputs given
     /// as `(element onAction or blockId, text)`; inputs left out keep their
     /// `initial_value` if they have one. On a 2xx answer the modal closes (or
@@ -291,7 +336,7 @@ impl Driver {
                 .modals_for(user_id)
                 .last()
                 .map(|m| (*m).clone())
-                .ok_or_else(|| SimError::NotFound(format!("no modal open for {user_id}")))?;
+                .ok_or_else(|| SimError::NotFound("no modal open for the user".to_owned()))?;
             let inputs = find::inputs(&modal.view);
             let mut state_values = Map::new();
             for (key, text) in values {
@@ -338,7 +383,7 @@ impl Driver {
                 .modals_for(user_id)
                 .last()
                 .map(|m| (*m).clone())
-                .ok_or_else(|| SimError::NotFound(format!("no modal open for {user_id}")))?;
+                .ok_or_else(|| SimError::NotFound("no modal open for the user".to_owned()))?;
             st.close_modal(&modal.view_id);
             let notify = modal.view.get("notifyOnClose").and_then(Value::as_bool) == Some(true);
             if !notify {
@@ -444,7 +489,13 @@ impl Driver {
     /// `GET <app><redirect>?<query>` with an arbitrary query (e.g. none, to
     /// test a missing `code`).
     pub fn oauth_redirect(&self, query: &str) -> Result<AppResponse, SimError> {
-        let mut url = format!("{}{}", self.app_url, self.redirect_path);
+        let mut url = if self.redirect_path.starts_with("http://")
+            || self.redirect_path.starts_with("https://")
+        {
+            self.redirect_path.clone()
+        } else {
+            format!("{}{}", self.app_url, self.redirect_path)
+        };
         if !query.is_empty() {
             url.push('?');
             url.push_str(query);
@@ -604,9 +655,11 @@ fn apply(
     body: &[u8],
     late: bool,
 ) -> ResponseEffect {
-    let submitted_view = match &ctx.source {
-        TriggerSource::ModalSubmit { view_id } => Some(view_id.clone()),
-        _ => None,
+    // The modal the trigger came from, and whether a success closes it.
+    let (source_view, submitted_view) = match &ctx.source {
+        TriggerSource::ModalSubmit { view_id } => (Some(view_id.clone()), Some(view_id.clone())),
+        TriggerSource::ModalBlock { view_id } => (Some(view_id.clone()), None),
+        TriggerSource::Slash | TriggerSource::Message => (None, None),
     };
     if late {
         let name = st.app().name.clone();
@@ -622,7 +675,7 @@ fn apply(
     let success = (200..300).contains(&status);
     if success {
         if let Some(answer) = json.as_ref().filter(|j| j.get("viewType").is_some()) {
-            return apply_view(st, ctx, answer, submitted_view);
+            return apply_view(st, ctx, answer, source_view, submitted_view);
         }
     }
     let message = json
@@ -650,6 +703,7 @@ fn apply_view(
     st: &mut WorkspaceState,
     ctx: &TriggerContext,
     answer: &Value,
+    source_view: Option<String>,
     submitted_view: Option<String>,
 ) -> ResponseEffect {
     if answer.get("triggerId").and_then(Value::as_str) != Some(ctx.trigger_id.as_str()) {
@@ -658,10 +712,11 @@ fn apply_view(
     let Some(view) = answer.get("view").filter(|v| v.is_object()).cloned() else {
         return ResponseEffect::Rejected("no view object");
     };
-    let top = st
-        .modals_for(&ctx.user_id)
-        .last()
-        .map(|m| m.view_id.clone());
+    let top = source_view.or_else(|| {
+        st.modals_for(&ctx.user_id)
+            .last()
+            .map(|m| m.view_id.clone())
+    });
     match answer.get("action").and_then(Value::as_str) {
         Some("OPEN") => {
             if let Some(view_id) = &submitted_view {
@@ -676,7 +731,7 @@ fn apply_view(
             );
             ResponseEffect::ModalOpened(id)
         }
-        Some("UPDATE") => match submitted_view.or(top) {
+        Some("UPDATE") => match top {
             Some(view_id) => {
                 st.update_modal(&view_id, view);
                 ResponseEffect::ModalUpdated(view_id)

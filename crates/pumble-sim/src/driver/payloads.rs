@@ -50,6 +50,25 @@ pub(super) fn block_interaction(
     })
 }
 
+/// `BLOCK_INTERACTION` for a button inside a modal (§3.4, `sourceType:
+/// VIEW`): like a message click, plus the whole `view`.
+pub(super) fn view_block_interaction(
+    ctx: &TriggerContext,
+    view_id: &str,
+    view: &Value,
+    on_action: &str,
+    button: &Button,
+) -> Value {
+    let mut body = block_interaction(ctx, "VIEW", view_id, on_action, button);
+    if let Some(obj) = body.as_object_mut() {
+        if ctx.channel_id.is_none() {
+            obj.remove("channelId");
+        }
+        obj.insert("view".into(), view.clone());
+    }
+    body
+}
+
 /// `VIEW_ACTION` (§3.5; `view_*.json`): the opened view echoed with its `id`
 /// and the given `state.values`.
 pub(super) fn view_action(

@@ -495,3 +495,74 @@ fn raw_sends_resign_fixtures_and_can_send_stale_or_unsigned_requests() {
     let (ts, sig) = driver.signature_headers(b"{}");
     assert_eq!(sig, pumble_verify::sign(&secret, &ts, b"{}"));
 }
+
+#[test]
+fn buttons_inside_modals_update_and_push_views() {
+    let sim = Simulator::start(Seed::standard()).expect("simulator starts");
+    let app = TestApp::start(|req| {
+        let body = req.json();
+        let view = |title: &str| {
+            json!({
+                "type": "MODAL", "callbackId": "wizard", "notifyOnClose": false,
+                "title": { "type": "plain_text", "text": title },
+                "blocks": [
+                    { "type": "input", "blockId": "b1", "label": { "type": "plain_text", "text": "Name" },
+                      "element": { "type": "plain_text_input", "onAction": "name", "initial_value": "Ann" } },
+                    { "type": "actions", "elements": [
+                        { "type": "button", "onAction": "next", "value": "step", "text": { "type": "plain_text", "text": "Next" } },
+                        { "type": "button", "onAction": "deeper", "text": { "type": "plain_text", "text": "Deeper" } } ] }
+                ]
+            })
+        };
+        let (action, title) = match (body["messageType"].as_str(), body["onAction"].as_str()) {
+            (Some("SLASH_COMMAND"), _) => ("OPEN", "Step 1"),
+            (_, Some("next")) => ("UPDATE", "Step 2"),
+            _ => ("PUSH", "Child"),
+        };
+        Answer::json(
+            200,
+            json!({ "triggerId": body["triggerId"], "viewType": "NATIVE", "action": action, "view": view(title) }),
+        )
+    });
+    let driver = sim.driver(&app.url);
+    let opened = driver
+        .slash(standard::BOB, standard::GENERAL, "/wizard", "")
+        .expect("app answers");
+    let ResponseEffect::ModalOpened(first) = opened.effect else {
+        panic!("expected a modal, got {:?}", opened.effect)
+    };
+    let updated = driver
+        .click_in_modal(standard::BOB, "next")
+        .expect("app answers");
+    assert_eq!(updated.effect, ResponseEffect::ModalUpdated(first.clone()));
+    let click = app.last().json();
+    assert_eq!(click["sourceType"], "VIEW");
+    assert_eq!(click["sourceId"], first.as_str());
+    assert_eq!(click["view"]["id"], first.as_str());
+    assert_eq!(click["payload"], "{\"value\":\"step\"}");
+    assert_eq!(
+        click["view"]["state"]["values"]["b1"]["name"],
+        json!({ "type": "plain_text_input", "value": "Ann" })
+    );
+    let modals = sim.open_modals(standard::BOB);
+    assert_eq!(modals.len(), 1);
+    assert_eq!(modals[0].title(), Some("Step 2"));
+
+    let pushed = driver
+        .click_in_modal(standard::BOB, "deeper")
+        .expect("app answers");
+    let ResponseEffect::ModalPushed(child) = pushed.effect else {
+        panic!("expected a pushed modal, got {:?}", pushed.effect)
+    };
+    assert_eq!(app.last().json()["payload"], "{}", "a button without value");
+    let modals = sim.open_modals(standard::BOB);
+    assert_eq!(modals.len(), 2);
+    assert_eq!(modals[1].view_id, child);
+    assert_eq!(modals[1].view["parentViewId"], first.as_str());
+    assert!(driver.click_in_modal(standard::BOB, "missing").is_err());
+    // Closing without notifyOnClose tells the app nothing.
+    let before = app.received().len();
+    assert!(driver.close_modal(standard::BOB).expect("open").is_none());
+    assert_eq!(app.received().len(), before);
+    assert_eq!(sim.open_modals(standard::BOB).len(), 1);
+}

@@ -576,3 +576,15 @@ fn oauth_exchange_matches_the_fixture_and_codes_are_single_use() {
     assert_eq!(body["client-id"], app.app_id.as_str());
     assert_eq!(body["code"], code.as_str());
 }
+
+#[test]
+fn path_segments_are_percent_decoded() {
+    let (_sim, http, bot) = start();
+    let encoded = http
+        .get("/v1/channels/ch%5Fgeneral", &bot)
+        .expect("request");
+    assert_eq!(encoded.status, 200);
+    assert_eq!(encoded.json["channel"]["id"], standard::GENERAL);
+    let broken = http.get("/v1/channels/%zz", &bot).expect("request");
+    assert_eq!(broken.status, 400);
+}
