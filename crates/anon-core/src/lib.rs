@@ -38,10 +38,10 @@
 //!      `g.request()` in both windows, [`quota::QuotaRequest::evaluate`],
 //!      record one send in both counters only when `Ok` →
 //!      `g.decide(verdict)`.
-//!    * `Deliver(p)`: store `p.record()` (authorship **before** posting);
-//!      for `Placement::Direct` find (or create) the bot's DM channel with
-//!      the recipient; post `p.message()` to the channel or as a thread
-//!      reply per `p.placement()`; → `Done(p.finish(outcome))` with
+//!    * `Deliver(p)`: for `Placement::Direct` find (or create) the bot's DM
+//!      channel with the recipient; store `p.record()` (authorship
+//!      **before** posting); post `p.message()` to the channel or as a
+//!      thread reply per `p.placement()`; → `Done(p.finish(outcome))` with
 //!      [`flows::DeliveryOutcome`] (`Posted` carries the channel and
 //!      Pumble's message id, which `RecordDelivery` stores).
 //!    * `ChangeOptOut(c)`: store: set or clear the opt-out of `c.user()`
@@ -55,8 +55,10 @@
 //! ## Reply and Report buttons
 //!
 //! 1. `click = ButtonClick::try_from(payload)`; look up
-//!    `click.message_id()` in the store (scoped to the workspace); if the
-//!    lookup fails, ack and carry out [`flows::click::lookup_failed`].
+//!    `click.message_id()` in the store (scoped to the workspace) and check
+//!    the row with [`message::StoredMessage::from_columns`] (an inconsistent
+//!    row counts as absent); if the lookup fails, ack and carry out
+//!    [`flows::click::lookup_failed`].
 //! 2. `flows::click::on_click(&click, stored.as_ref())` →
 //!    [`flows::ClickStep`]:
 //!    * `OpenModal(m)`: answer the HTTP request with `m.to_json()` (never
@@ -121,5 +123,7 @@ pub use ids::{
     ChannelId, ConversationId, FreshIds, IdError, MessageId, PlatformMessageId, TriggerId, UserId,
     WorkspaceId,
 };
-pub use message::{Delivery, MessageKind, NewMessage, Placement, StoredMessage};
+pub use message::{
+    Delivery, MessageKind, NewMessage, Placement, StoredColumns, StoredMessage, StoredMessageError,
+};
 pub use quota::{QuotaDenied, QuotaPolicy, QuotaRequest, QuotaTarget};

@@ -273,12 +273,15 @@ pub enum DeliveryOutcome {
 
 /// A message ready to go out.
 ///
-/// In order: store [`record`](Self::record) (if that fails, call
-/// [`unavailable`](Self::unavailable) and stop); for a DM, find or create
-/// the bot's DM channel with the recipient; post
-/// [`message`](Self::message) as a channel message or thread reply per
-/// [`placement`](Self::placement); then [`finish`](Self::finish) with the
-/// outcome.
+/// In order:
+/// 1. for a DM, find or create the bot's DM channel with the recipient (if
+///    none: `finish(DeliveryOutcome::NoDmChannel)` and stop);
+/// 2. store [`record`](Self::record), with the DM channel when there is one
+///    (if that fails: [`unavailable`](Self::unavailable) and stop);
+///    authorship is always stored before anything is shown;
+/// 3. post [`message`](Self::message) to the channel, or as a thread reply
+///    under the root, per [`placement`](Self::placement);
+/// 4. [`finish`](Self::finish) with the outcome.
 #[derive(Debug)]
 pub struct ReadyPost {
     attempt: Attempt,
