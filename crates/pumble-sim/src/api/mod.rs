@@ -37,8 +37,9 @@ impl std::fmt::Debug for ApiRequest {
     }
 }
 
-/// One HTTP response, framework-free. The body is always JSON.
-#[derive(Debug, Clone, PartialEq)]
+/// One HTTP response, framework-free. The body is always JSON. (No `Debug`:
+/// the body can hold message texts.)
+#[derive(Clone, PartialEq)]
 pub(crate) struct ApiResponse {
     pub status: u16,
     pub body: Value,

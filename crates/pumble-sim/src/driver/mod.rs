@@ -5,6 +5,8 @@
 //! being called, so the app can use the simulator's REST API while it handles
 //! a trigger.
 
+mod apply;
+mod click_source;
 mod find;
 mod payloads;
 mod response;
@@ -16,7 +18,7 @@ use serde_json::{json, Map, Value};
 use crate::clock;
 use crate::error::SimError;
 use crate::ids::random_id;
-use crate::model::{EphemeralOrigin, UserStatus};
+use crate::model::UserStatus;
 use crate::server::{lock, SharedState};
 use crate::state::WorkspaceState;
 
@@ -254,8 +256,8 @@ impl Driver {
         let (ctx, body) = {
             let st = lock(&self.state);
             let workspace_id = active_user_workspace(&st, user_id)?;
-            let source = visible_app_post(&st, &workspace_id, user_id, message_id)?;
-            build_click(&workspace_id, user_id, source, on_action)?
+            let source = click_source::visible_app_post(&st, &workspace_id, user_id, message_id)?;
+            click_source::build_click(&workspace_id, user_id, source, on_action)?
         };
         self.send_trigger(ctx, &body)
     }
@@ -266,13 +268,14 @@ impl Driver {
         let (ctx, body) = {
             let st = lock(&self.state);
             let workspace_id = active_user_workspace(&st, user_id)?;
-            let source = latest_app_post_with_button(&st, &workspace_id, user_id, on_action)
-                .ok_or_else(|| {
+            let source =
+                click_source::latest_app_post_with_button(&st, &workspace_id, user_id, on_action)
+                    .ok_or_else(|| {
                     SimError::NotFound(format!(
                         "no app post visible to {user_id} has a {on_action} button"
                     ))
                 })?;
-            build_click(&workspace_id, user_id, source, on_action)?
+            click_source::build_click(&workspace_id, user_id, source, on_action)?
         };
         self.send_trigger(ctx, &body)
     }
@@ -629,7 +632,7 @@ impl Driver {
         let (status, response_body, content_type, elapsed) = self.post_signed(body)?;
         let effect = {
             let mut st = lock(&self.state);
-            apply(
+            apply::apply(
                 &mut st,
                 &ctx,
                 status,
@@ -645,144 +648,6 @@ impl Driver {
             effect,
         })
     }
-}
-
-/// Applies an app's answer to a trigger as Pumble would (§4.2, §4.3, §4.6).
-fn apply(
-    st: &mut WorkspaceState,
-    ctx: &TriggerContext,
-    status: u16,
-    body: &[u8],
-    late: bool,
-) -> ResponseEffect {
-    // The modal the trigger came from, and whether a success closes it.
-    let (source_view, submitted_view) = match &ctx.source {
-        TriggerSource::ModalSubmit { view_id } => (Some(view_id.clone()), Some(view_id.clone())),
-        TriggerSource::ModalBlock { view_id } => (Some(view_id.clone()), None),
-        TriggerSource::Slash | TriggerSource::Message => (None, None),
-    };
-    if late {
-        let name = st.app().name.clone();
-        let notice = notice(
-            st,
-            ctx,
-            &format!("{name} did not respond in time. Please try again later."),
-            EphemeralOrigin::AppUnavailable,
-        );
-        return ResponseEffect::TooLate(notice);
-    }
-    let json: Option<Value> = serde_json::from_slice(body).ok();
-    let success = (200..300).contains(&status);
-    if success {
-        if let Some(answer) = json.as_ref().filter(|j| j.get("viewType").is_some()) {
-            return apply_view(st, ctx, answer, source_view, submitted_view);
-        }
-    }
-    let message = json
-        .as_ref()
-        .and_then(|j| j.get("message"))
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    if success {
-        if let Some(view_id) = &submitted_view {
-            st.close_modal(view_id);
-        }
-    }
-    match message {
-        Some(text) => notice(st, ctx, &text, EphemeralOrigin::TriggerAnswer)
-            .map_or(ResponseEffect::None, ResponseEffect::Notice),
-        None => match (success, submitted_view) {
-            (true, Some(view_id)) => ResponseEffect::ModalClosed(view_id),
-            _ => ResponseEffect::None,
-        },
-    }
-}
-
-/// Applies a `{"triggerId","viewType","action","view"}` answer (§4.3).
-fn apply_view(
-    st: &mut WorkspaceState,
-    ctx: &TriggerContext,
-    answer: &Value,
-    source_view: Option<String>,
-    submitted_view: Option<String>,
-) -> ResponseEffect {
-    if answer.get("triggerId").and_then(Value::as_str) != Some(ctx.trigger_id.as_str()) {
-        return ResponseEffect::Rejected("triggerId does not match the trigger");
-    }
-    let Some(view) = answer.get("view").filter(|v| v.is_object()).cloned() else {
-        return ResponseEffect::Rejected("no view object");
-    };
-    let top = source_view.or_else(|| {
-        st.modals_for(&ctx.user_id)
-            .last()
-            .map(|m| m.view_id.clone())
-    });
-    match answer.get("action").and_then(Value::as_str) {
-        Some("OPEN") => {
-            if let Some(view_id) = &submitted_view {
-                st.close_modal(view_id);
-            }
-            let id = st.open_modal(
-                &ctx.workspace_id,
-                &ctx.user_id,
-                ctx.channel_id.clone(),
-                view,
-                None,
-            );
-            ResponseEffect::ModalOpened(id)
-        }
-        Some("UPDATE") => match top {
-            Some(view_id) => {
-                st.update_modal(&view_id, view);
-                ResponseEffect::ModalUpdated(view_id)
-            }
-            None => {
-                let id = st.open_modal(
-                    &ctx.workspace_id,
-                    &ctx.user_id,
-                    ctx.channel_id.clone(),
-                    view,
-                    None,
-                );
-                ResponseEffect::ModalOpened(id)
-            }
-        },
-        Some("PUSH") => {
-            let id = st.open_modal(
-                &ctx.workspace_id,
-                &ctx.user_id,
-                ctx.channel_id.clone(),
-                view,
-                top,
-            );
-            ResponseEffect::ModalPushed(id)
-        }
-        _ => ResponseEffect::Rejected("unknown view action"),
-    }
-}
-
-/// Shows `text` to the acting user as an ephemeral from the app's bot.
-fn notice(
-    st: &mut WorkspaceState,
-    ctx: &TriggerContext,
-    text: &str,
-    origin: EphemeralOrigin,
-) -> Option<String> {
-    let channel = ctx.channel_id.clone()?;
-    let author = st
-        .installation(&ctx.workspace_id)
-        .map(|i| i.bot_user_id.clone())?;
-    st.store_ephemeral(
-        &channel,
-        ctx.thread_root_id.clone(),
-        &author,
-        vec![ctx.user_id.clone()],
-        text.to_owned(),
-        Value::Array(Vec::new()),
-        origin,
-    )
-    .ok()
-    .map(|e| e.id)
 }
 
 fn insert_state(values: &mut Map<String, Value>, input: &find::Input, text: &str) {
@@ -804,115 +669,6 @@ fn active_user_workspace(st: &WorkspaceState, user_id: &str) -> Result<String, S
         Some(_) => Err(SimError::InvalidChange(format!("{user_id} is not active"))),
         None => Err(SimError::UnknownUser(user_id.to_owned())),
     }
-}
-
-/// A post by the app's bot that a user can see and click.
-#[derive(Debug, Clone)]
-struct ClickSource {
-    id: String,
-    channel_id: String,
-    thread_root_id: Option<String>,
-    blocks: Value,
-    ephemeral: bool,
-}
-
-fn visible_app_post(
-    st: &WorkspaceState,
-    workspace_id: &str,
-    user_id: &str,
-    message_id: &str,
-) -> Result<ClickSource, SimError> {
-    let bot = st
-        .installation(workspace_id)
-        .map(|i| i.bot_user_id.clone())
-        .ok_or_else(|| SimError::NotFound(format!("the app is not installed in {workspace_id}")))?;
-    if let Some(m) = st.message(message_id) {
-        let visible = st
-            .channel(&m.channel_id)
-            .is_some_and(|c| c.has_member(user_id));
-        if m.author != bot || !visible {
-            return Err(SimError::NotFound(format!(
-                "{message_id} is not an app post the user can see"
-            )));
-        }
-        return Ok(ClickSource {
-            id: m.id.clone(),
-            channel_id: m.channel_id.clone(),
-            thread_root_id: m.thread_root_id.clone(),
-            blocks: m.blocks.clone(),
-            ephemeral: false,
-        });
-    }
-    match st.ephemeral(message_id) {
-        Some(e) if e.author == bot && e.recipients.iter().any(|r| r == user_id) => {
-            Ok(ClickSource {
-                id: e.id.clone(),
-                channel_id: e.channel_id.clone(),
-                thread_root_id: e.thread_root_id.clone(),
-                blocks: e.blocks.clone(),
-                ephemeral: true,
-            })
-        }
-        _ => Err(SimError::NotFound(format!(
-            "{message_id} is not an app post the user can see"
-        ))),
-    }
-}
-
-fn latest_app_post_with_button(
-    st: &WorkspaceState,
-    workspace_id: &str,
-    user_id: &str,
-    on_action: &str,
-) -> Option<ClickSource> {
-    let bot = st.installation(workspace_id)?.bot_user_id.clone();
-    let message = st
-        .all_messages()
-        .iter()
-        .filter(|m| m.author == bot && m.workspace_id == workspace_id)
-        .filter(|m| {
-            st.channel(&m.channel_id)
-                .is_some_and(|c| c.has_member(user_id))
-        })
-        .filter(|m| find::button(&m.blocks, on_action).is_some())
-        .max_by_key(|m| m.seq)
-        .map(|m| (m.seq, m.id.clone()));
-    let ephemeral = st
-        .ephemerals_for(user_id)
-        .into_iter()
-        .filter(|e| e.author == bot && find::button(&e.blocks, on_action).is_some())
-        .max_by_key(|e| e.seq)
-        .map(|e| (e.seq, e.id.clone()));
-    let (_, id) = match (message, ephemeral) {
-        (Some(m), Some(e)) => Some(if m.0 > e.0 { m } else { e }),
-        (m, e) => m.or(e),
-    }?;
-    visible_app_post(st, workspace_id, user_id, &id).ok()
-}
-
-fn build_click(
-    workspace_id: &str,
-    user_id: &str,
-    source: ClickSource,
-    on_action: &str,
-) -> Result<(TriggerContext, Value), SimError> {
-    let button = find::button(&source.blocks, on_action)
-        .ok_or_else(|| SimError::NotFound(format!("no {on_action} button on {}", source.id)))?;
-    let ctx = TriggerContext {
-        workspace_id: workspace_id.to_owned(),
-        user_id: user_id.to_owned(),
-        channel_id: Some(source.channel_id.clone()),
-        thread_root_id: source.thread_root_id.clone(),
-        trigger_id: random_id("trg_"),
-        source: TriggerSource::Message,
-    };
-    let source_type = if source.ephemeral {
-        "EPHEMERAL_MESSAGE"
-    } else {
-        "MESSAGE"
-    };
-    let body = payloads::block_interaction(&ctx, source_type, &source.id, on_action, &button);
-    Ok((ctx, body))
 }
 
 fn read_response(
