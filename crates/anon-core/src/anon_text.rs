@@ -25,6 +25,7 @@
 //! Checks that need facts (the bot's id, the sender, the channel) happen in
 //! the flows.
 
+use crate::body::is_ignorable;
 use crate::ids::UserId;
 use crate::redacted_text::RawText;
 
@@ -67,15 +68,6 @@ const MENTION_CLOSE: &str = ">>";
 /// Any mention-like token; `<<@` contains it.
 const MENTION_LIKE: &str = "<@";
 
-/// Characters skipped before the first meaningful one.
-fn is_ignorable(c: char) -> bool {
-    c.is_whitespace()
-        || matches!(
-            c,
-            '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
-        )
-}
-
 fn skip_ignorable(text: &str) -> &str {
     text.trim_start_matches(is_ignorable)
 }
@@ -116,7 +108,7 @@ fn parse_direct(after_open: &str) -> AnonText {
     if rest.starts_with(MENTION_OPEN) || rest.starts_with(MENTION_LIKE) {
         return AnonText::Refused(TextRefusal::MultipleRecipients);
     }
-    if rest.trim().is_empty() {
+    if rest.trim_matches(is_ignorable).is_empty() {
         return AnonText::Refused(TextRefusal::MentionWithoutText);
     }
     AnonText::Direct {
@@ -174,6 +166,7 @@ mod tests {
             ("   \n\t ", refused(Empty)),
             ("<<@u_bob>>", refused(MentionWithoutText)),
             ("<<@u_bob>>   \n ", refused(MentionWithoutText)),
+            ("<<@u_bob>> \u{200B}\u{FEFF}", refused(MentionWithoutText)),
             // Misplaced or doubtful mentions fail closed.
             ("hi <<@u_bob>>", refused(MentionNotAtStart)),
             ("thanks\n<<@u_bob>> for this", refused(MentionNotAtStart)),

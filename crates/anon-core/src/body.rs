@@ -36,9 +36,10 @@ pub enum BodyError {
 pub struct MessageBody(String);
 
 impl MessageBody {
-    /// Trims `raw` and checks it is non-empty and short enough.
+    /// Trims `raw` (whitespace and invisible format characters, see
+    /// [`is_ignorable`]) and checks it is non-empty and short enough.
     pub fn parse(raw: &str) -> Result<Self, BodyError> {
-        let trimmed = raw.trim();
+        let trimmed = raw.trim_matches(is_ignorable);
         if trimmed.is_empty() {
             return Err(BodyError::Empty);
         }
@@ -68,6 +69,17 @@ impl MessageBody {
     pub fn preview(&self) -> String {
         preview_of(&self.0, PREVIEW_CHARS)
     }
+}
+
+/// Characters that carry nothing visible at the edges of a text: Unicode
+/// whitespace, zero-width space, zero-width (non-)joiner, word joiner and
+/// the byte order mark.
+pub fn is_ignorable(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
+        )
 }
 
 /// At most `max_chars` characters of `text`; when `text` is longer, its first
@@ -118,6 +130,14 @@ mod tests {
     #[test]
     fn whitespace_only_is_empty() {
         assert_eq!(MessageBody::parse(" \n\t "), Err(BodyError::Empty));
+        assert_eq!(
+            MessageBody::parse("\u{200B}\u{FEFF} \u{2060}"),
+            Err(BodyError::Empty)
+        );
+        assert_eq!(
+            MessageBody::parse("\u{200B}hi\u{200D}").map(|b| b.char_count()),
+            Ok(2)
+        );
         assert_eq!(MessageBody::parse(""), Err(BodyError::Empty));
     }
 
