@@ -88,6 +88,50 @@
 //! carry out [`flows::lifecycle::on_event`]. After a completed OAuth
 //! install: [`flows::lifecycle::on_installed`].
 //!
+//! # Example: an anonymous DM, start to finish
+//!
+//! ```
+//! use anon_core::flows::{slash, DeliveryOutcome, Step};
+//! use anon_core::inbound::{SlashCommand, SlashCommandPayload};
+//! use anon_core::{ChannelId, ConversationId, Delivery, Effect, FreshIds, MessageId, UserId};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let payload: SlashCommandPayload = serde_json::from_str(
+//!     r#"{"slashCommand":"/anon","text":"<<@u_bob>> great demo","userId":"u_alice",
+//!         "channelId":"ch_general","workspaceId":"ws_1","triggerId":"trg_1"}"#,
+//! )?;
+//! let command = SlashCommand::try_from(payload)?;
+//! let bot = UserId::parse("u_anonbot")?;
+//! let fresh = FreshIds {
+//!     message: MessageId::from_random_bytes([7; 16]),
+//!     conversation: ConversationId::from_random_bytes([9; 16]),
+//! };
+//!
+//! let mut step = slash::start(command, &bot, fresh);
+//! let effects = loop {
+//!     step = match step {
+//!         Step::CheckRecipientOptOut(draft) => draft.decide(false),
+//!         Step::ConsumeQuota(gate) => {
+//!             // The store counts recent sends in one transaction.
+//!             let verdict = gate.request().evaluate(0, 0);
+//!             gate.decide(verdict)
+//!         }
+//!         Step::Deliver(post) => {
+//!             // Store post.record(), then post post.message() to the DM.
+//!             Step::Done(post.finish(DeliveryOutcome::Posted(Delivery {
+//!                 channel: ChannelId::parse("ch_dm_bot_bob")?,
+//!                 platform_message: None,
+//!             })))
+//!         }
+//!         Step::Done(effects) => break effects,
+//!         other => panic!("a DM needs no {other:?}"),
+//!     };
+//! };
+//! assert!(matches!(effects.last(), Some(Effect::Notice(_))));
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Element names
 //!
 //! Buttons: `onAction` [`wire_names::REPLY_ACTION`] (`anon_reply`) and
