@@ -26,7 +26,11 @@ pub enum SimError {
     /// the app posted that the user can see, a button, an open modal, an input).
     #[error("nothing to act on: {0}")]
     NotFound(String),
-    /// The app could not be reached (connection refused, timeout, ...).
+    /// The app did not answer within the driver's timeout.
+    #[error("the app did not answer in time")]
+    Timeout,
+    /// The app could not be reached or its answer could not be read
+    /// (connection refused, broken connection, ...); the kind of failure only.
     #[error("request to the app failed: {0}")]
     Transport(String),
 }

@@ -106,6 +106,7 @@ impl std::fmt::Debug for Driver {
             .field("app_url", &self.app_url)
             .field("hook_path", &self.hook_path)
             .field("timestamp_unit", &self.timestamp_unit)
+            .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
 }
@@ -412,7 +413,8 @@ impl Driver {
     // ----- lifecycle events ---------------------------------------------------------------
 
     /// Uninstalls the app from `workspace_id` (its tokens stop working) and
-    /// sends `APP_UNINSTALLED` (§3.7).
+    /// sends `APP_UNINSTALLED` (§3.7). The uninstall stands even if the app
+    /// cannot be reached, as in Pumble.
     pub fn app_uninstalled(&self, workspace_id: &str) -> Result<AppResponse, SimError> {
         let body = {
             let mut st = lock(&self.state);
@@ -437,7 +439,8 @@ impl Driver {
     }
 
     /// `user_id` revokes their authorization (their user tokens stop
-    /// working) and `APP_UNAUTHORIZED` is sent (§3.7).
+    /// working, even if the app cannot be reached) and `APP_UNAUTHORIZED` is
+    /// sent (§3.7).
     pub fn app_unauthorized(&self, user_id: &str) -> Result<AppResponse, SimError> {
         let body = {
             let mut st = lock(&self.state);
@@ -504,11 +507,7 @@ impl Driver {
             url.push_str(query);
         }
         let started = Instant::now();
-        let response = self
-            .agent
-            .get(&url)
-            .call()
-            .map_err(|e| SimError::Transport(e.to_string()))?;
+        let response = self.agent.get(&url).call().map_err(transport_error)?;
         let (status, body, content_type) = read_response(response)?;
         Ok(AppResponse {
             status,
@@ -579,9 +578,7 @@ impl Driver {
             request = request.header(*name, *value);
         }
         let started = Instant::now();
-        let response = request
-            .send(body)
-            .map_err(|e| SimError::Transport(e.to_string()))?;
+        let response = request.send(body).map_err(transport_error)?;
         let (status, body, content_type) = read_response(response)?;
         Ok(AppResponse {
             status,
@@ -685,8 +682,22 @@ fn read_response(
         .with_config()
         .limit(16 * 1024 * 1024)
         .read_to_vec()
-        .map_err(|e| SimError::Transport(e.to_string()))?;
+        .map_err(transport_error)?;
     Ok((status, body, content_type))
+}
+
+/// A driver error naming the kind of failure only: ureq's own messages can
+/// quote the URL, whose query may hold an OAuth code.
+fn transport_error(error: ureq::Error) -> SimError {
+    match error {
+        ureq::Error::Timeout(_) => SimError::Timeout,
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => SimError::Timeout,
+        ureq::Error::Io(io) => SimError::Transport(format!("i/o error ({:?})", io.kind())),
+        ureq::Error::ConnectionFailed => SimError::Transport("connection failed".to_owned()),
+        ureq::Error::HostNotFound => SimError::Transport("host not found".to_owned()),
+        ureq::Error::BodyExceedsLimit(_) => SimError::Transport("answer too large".to_owned()),
+        _ => SimError::Transport("invalid request or answer".to_owned()),
+    }
 }
 
 /// Percent-encodes a query value (unreserved characters kept).

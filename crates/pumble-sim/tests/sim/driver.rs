@@ -566,3 +566,30 @@ fn buttons_inside_modals_update_and_push_views() {
     assert_eq!(app.received().len(), before);
     assert_eq!(sim.open_modals(standard::BOB).len(), 1);
 }
+
+#[test]
+fn unreachable_or_silent_apps_are_reported_as_errors() {
+    let sim = Simulator::start(Seed::standard()).expect("simulator starts");
+    let silent = TestApp::start(|_| {
+        std::thread::sleep(Duration::from_millis(800));
+        Answer::json(200, json!({}))
+    });
+    let driver = sim
+        .driver(&silent.url)
+        .with_timeout(Duration::from_millis(200));
+    assert!(matches!(
+        driver.slash(standard::ALICE, standard::GENERAL, "/anon", "x"),
+        Err(SimError::Timeout)
+    ));
+    assert!(sim.open_modals(standard::ALICE).is_empty());
+
+    // A port nothing listens on (bound, then released).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", closed.local_addr().expect("bound"));
+    drop(closed);
+    let err = sim
+        .driver(&url)
+        .app_uninstalled(standard::WORKSPACE)
+        .expect_err("nothing listens");
+    assert!(matches!(err, SimError::Transport(_)), "{err:?}");
+}
