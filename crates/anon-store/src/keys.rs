@@ -285,6 +285,26 @@ mod tests {
     }
 
     #[test]
+    fn generated_keys_round_trip_through_base64_into_a_ring() {
+        let current = EncryptionKey::generate().expect("random");
+        let previous = EncryptionKey::generate().expect("random");
+        assert_ne!(current.id(), previous.id());
+        let ring = KeyRing::from_base64(
+            current.to_base64().expose_secret(),
+            Some(previous.to_base64().expose_secret()),
+        )
+        .expect("valid keys");
+        assert_eq!(ring.current_id(), current.id());
+        assert_eq!(ring.previous_id(), Some(previous.id()));
+        let shown = format!("{ring:?}");
+        assert!(!shown.contains(current.to_base64().expose_secret()));
+        assert_eq!(
+            KeyRing::from_base64("AAAA", None).err(),
+            Some(KeyError::WrongLength { actual: 3 })
+        );
+    }
+
+    #[test]
     fn debug_shows_only_the_key_id() {
         let key = EncryptionKey::from_bytes([0xAB; KEY_LEN]);
         let shown = format!("{key:?}");

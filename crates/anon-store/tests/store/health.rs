@@ -44,7 +44,15 @@ async fn in_memory_store_works_for_tests() {
 #[tokio::test]
 async fn pragmas_are_set_on_file_databases() {
     let db = TestDb::new();
-    let store = db.open_a().await;
+    let options = db
+        .options(ring(KEY_A, None))
+        .max_connections(2)
+        .busy_timeout(std::time::Duration::from_secs(1));
+    assert_eq!(
+        options.location(),
+        &anon_store::StoreLocation::File(db.path.clone())
+    );
+    let store = Store::open(options).await.expect("open");
     store.health().await.expect("healthy");
     let mut raw = db.raw().await;
     let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
