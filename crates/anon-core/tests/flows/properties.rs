@@ -111,3 +111,25 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #[test]
+    fn arbitrary_button_payloads_and_callbacks_never_panic(
+        payload in tricky_text(),
+        on_action in prop_oneof![Just("anon_reply".to_owned()), Just("anon_report".to_owned()), "[a-z_]{0,12}"],
+        callback in tricky_text(),
+        text in tricky_text(),
+    ) {
+        let raw = serde_json::json!({
+            "workspaceId": "ws_1", "userId": "u_bob", "channelId": "ch_general",
+            "sourceType": "MESSAGE", "onAction": on_action, "payload": payload, "triggerId": "t",
+        });
+        let parsed: anon_core::inbound::BlockInteractionPayload =
+            serde_json::from_value(raw).expect("shape is valid");
+        let click = anon_core::inbound::ButtonClick::try_from(parsed).expect("ids are valid");
+        let stored = stored_post(1, "u_alice", "ch_general", "x");
+        let _ = anon_core::flows::click::on_click(&click, Some(&stored));
+        let action = view_action("SUBMIT", "u_bob", Some("ch_general"), &callback, &text);
+        let _ = drive(anon_core::flows::reply::on_view_action(action, Some(&stored), fresh(2)), &World::default());
+    }
+}
