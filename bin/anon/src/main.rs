@@ -1,4 +1,31 @@
-fn main() {
-    eprintln!("anon: the server is not built yet");
-    std::process::exit(2);
+//! The `anon` binary: parses the command line and runs one subcommand.
+
+use std::process::ExitCode;
+
+use anon::cli::{self, Command};
+use anon::commands;
+
+fn main() -> ExitCode {
+    let command = match cli::parse(std::env::args().skip(1)) {
+        Ok(command) => command,
+        Err(error) => {
+            eprintln!("anon: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match command {
+        Command::Serve => commands::serve(),
+        Command::Demo => {
+            eprintln!("anon: the demo is not available in this build yet");
+            ExitCode::FAILURE
+        }
+        Command::Manifest { public_url } => commands::print_manifest(&public_url),
+        Command::CheckConfig => commands::check_config(),
+        Command::Reseal { import_plaintext } => commands::reseal(import_plaintext),
+        Command::Healthcheck => commands::healthcheck(),
+        Command::Help => {
+            println!("{}", cli::USAGE);
+            ExitCode::SUCCESS
+        }
+    }
 }

@@ -1,0 +1,255 @@
+//! What each subcommand of the binary does. `main.rs` only parses the
+//! command line and calls one of these; each returns the process exit code.
+
+use std::io::{Read as _, Write as _};
+use std::net::{SocketAddr, TcpStream};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anon_store::{KeyRing, Store, StoreOptions};
+use secrecy::ExposeSecret;
+
+use crate::clock::unix_now;
+use crate::logging;
+use crate::manifest;
+use crate::settings::{Settings, PORT};
+use crate::startup::Application;
+
+/// Rows re-sealed per transaction by `anon reseal`.
+const RESEAL_BATCH: u32 = 500;
+
+/// Exit code for configuration problems.
+const CONFIG_ERROR: u8 = 2;
+
+fn load_settings() -> Result<Settings, ExitCode> {
+    Settings::from_env().map_err(|error| {
+        eprintln!("anon: {error}");
+        ExitCode::from(CONFIG_ERROR)
+    })
+}
+
+/// A runtime sized for a small server: one async worker thread for the
+/// background queue and timers (HTTP has its own threads), and a bounded
+/// pool for blocking Pumble calls.
+fn runtime(blocking_threads: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .max_blocking_threads(blocking_threads.max(1))
+        .thread_keep_alive(Duration::from_secs(10))
+        .enable_all()
+        .build()
+}
+
+/// `anon serve`: runs until SIGINT or SIGTERM, then stops gracefully.
+pub fn serve() -> ExitCode {
+    let settings = match load_settings() {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
+    if logging::init(settings.log_level, settings.log_format).is_err() {
+        eprintln!("anon: a logger was already installed");
+    }
+    let runtime = match runtime(settings.background_workers + 2) {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("anon: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let application = match Application::build(settings).await {
+            Ok(application) => application,
+            Err(error) => {
+                log::error!("start-up failed: {error}");
+                eprintln!("anon: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let stop = application.stop_handle();
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            log::info!("stop requested; finishing in-flight work");
+            stop.stop().await;
+        });
+        match application.run_until_stopped().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                log::error!("server failed: {error}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+/// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// `anon check-config`.
+pub fn check_config() -> ExitCode {
+    match load_settings() {
+        Ok(settings) => {
+            println!(
+                "configuration OK: listening on {}, database {}, Pumble API {}",
+                settings.listen_address(),
+                settings.database_path.display(),
+                settings.pumble_api_url
+            );
+            ExitCode::SUCCESS
+        }
+        Err(code) => code,
+    }
+}
+
+/// `anon manifest --public-url URL`.
+pub fn print_manifest(public_url: &str) -> ExitCode {
+    let rendered = manifest::render(public_url, None);
+    match serde_json::to_string_pretty(&rendered) {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("anon: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `anon reseal [--import-plaintext]`: opens the database with the current
+/// (and previous) key and re-seals every value under the current key.
+/// Run it with the server stopped or running; it is one transaction per table.
+pub fn reseal(import_plaintext: bool) -> ExitCode {
+    let settings = match load_settings() {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
+    let _ = logging::init(settings.log_level, settings.log_format);
+    let runtime = match runtime(2) {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("anon: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let keys = match KeyRing::from_base64(
+            settings.token_encryption_key.expose_secret(),
+            settings
+                .token_encryption_key_previous
+                .as_ref()
+                .map(|key| key.expose_secret()),
+        ) {
+            Ok(keys) => keys,
+            Err(error) => {
+                eprintln!("anon: TOKEN_ENCRYPTION_KEY: {error}");
+                return ExitCode::from(CONFIG_ERROR);
+            }
+        };
+        let options = StoreOptions::file(&settings.database_path, keys);
+        let store = if import_plaintext {
+            match Store::import_plaintext(options, unix_now()).await {
+                Ok((store, report)) => {
+                    println!(
+                        "imported the previous anon's data: {} bot token(s), {} user token(s), {} opt-out(s); deleted tables: {}",
+                        report.bot_tokens,
+                        report.user_tokens,
+                        report.opt_outs,
+                        if report.dropped_tables.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            report.dropped_tables.join(", ")
+                        }
+                    );
+                    store
+                }
+                Err(error) => {
+                    eprintln!("anon: import failed: {error}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        } else {
+            match Store::open(options).await {
+                Ok(store) => store,
+                Err(error) => {
+                    eprintln!("anon: {error}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        };
+        let resealed = store.reseal(RESEAL_BATCH).await;
+        store.close().await;
+        match resealed {
+            Ok(report) if report.unreadable == 0 => {
+                println!(
+                    "resealed {} value(s) under the current key ({report:?})",
+                    report.total()
+                );
+                println!("every row now opens with TOKEN_ENCRYPTION_KEY alone; TOKEN_ENCRYPTION_KEY_PREVIOUS can be removed");
+                ExitCode::SUCCESS
+            }
+            Ok(report) => {
+                eprintln!(
+                    "anon: resealed {} value(s), but {} row(s) are sealed under a key that is neither TOKEN_ENCRYPTION_KEY nor TOKEN_ENCRYPTION_KEY_PREVIOUS",
+                    report.total(),
+                    report.unreadable
+                );
+                ExitCode::FAILURE
+            }
+            Err(error) => {
+                eprintln!("anon: reseal failed: {error}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+/// `anon healthcheck`: `GET /health` on `127.0.0.1:$PORT` (default 3000),
+/// exit 0 on a 200. Needs no other configuration.
+pub fn healthcheck() -> ExitCode {
+    let port = std::env::var(PORT)
+        .ok()
+        .and_then(|port| port.trim().parse::<u16>().ok())
+        .unwrap_or(3000);
+    match probe(SocketAddr::from(([127, 0, 0, 1], port))) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!("anon: /health did not answer 200");
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("anon: /health unreachable: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn probe(address: SocketAddr) -> std::io::Result<bool> {
+    let timeout = Duration::from_secs(2);
+    let mut stream = TcpStream::connect_timeout(&address, timeout)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    stream.write_all(b"GET /health HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head)?;
+    Ok(head.starts_with(b"HTTP/1.") && &head[8..12] == b" 200")
+}

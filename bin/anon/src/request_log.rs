@@ -1,0 +1,78 @@
+//! One log line per request (issue 7 item 6): method, route, status, the
+//! Pumble message type or event, workspace, outcome and latency.
+//!
+//! The line uses the request *path*, never the query string (the OAuth
+//! `code` travels there), and handlers contribute only the fields of
+//! [`RequestNote`], none of which can hold a body, a token, a signature or a
+//! user id.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage as _, HttpRequest};
+
+/// What a handler adds to its request's log line.
+#[derive(Debug, Clone, Default)]
+pub struct RequestNote {
+    /// The Pumble message type, with the command or event when there is one,
+    /// e.g. `SLASH_COMMAND /anon`, `APP_EVENT APP_UNINSTALLED`.
+    pub kind: Option<String>,
+    /// The workspace the request is about.
+    pub workspace: Option<String>,
+    /// A short outcome code, e.g. `queued`, `busy`, `modal`, `signature_mismatch`.
+    pub outcome: Option<&'static str>,
+}
+
+/// Updates the note of the request being handled.
+pub fn note(request: &HttpRequest, update: impl FnOnce(&mut RequestNote)) {
+    let mut extensions = request.extensions_mut();
+    if let Some(note) = extensions.get_mut::<RequestNote>() {
+        update(note);
+    } else {
+        let mut note = RequestNote::default();
+        update(&mut note);
+        extensions.insert(note);
+    }
+}
+
+/// The middleware writing the line once the response is ready.
+pub async fn log_request(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.path().to_owned();
+    let result = next.call(request).await;
+    let latency = started.elapsed();
+    match &result {
+        Ok(response) => {
+            let note = response
+                .request()
+                .extensions()
+                .get::<RequestNote>()
+                .cloned()
+                .unwrap_or_default();
+            log::info!(
+                target: "anon::request",
+                "{method} {path} status={} type={} workspace={} outcome={} latency_us={}",
+                response.status().as_u16(),
+                note.kind.as_deref().unwrap_or("-"),
+                note.workspace.as_deref().unwrap_or("-"),
+                note.outcome.unwrap_or("-"),
+                latency.as_micros()
+            );
+        }
+        Err(error) => {
+            log::warn!(
+                target: "anon::request",
+                "{method} {path} status={} outcome=error latency_us={}",
+                error.as_response_error().status_code().as_u16(),
+                latency.as_micros()
+            );
+        }
+    }
+    result
+}

@@ -1,0 +1,234 @@
+//! `POST /hook`: every trigger and event Pumble sends (pumble-protocol.md
+//! §2–§4).
+//!
+//! The signature is verified by `pumble-verify`'s extractor before anything
+//! else runs (size cap 413, headers/timestamp/signature/replay 403, JSON 400).
+//! Then the body is dispatched on `messageType`, and every path answers —
+//! an unknown type gets a clear 400, never a hang (§9.6):
+//!
+//! | message | answer |
+//! |---|---|
+//! | `SLASH_COMMAND` | `200 {}` at once; the command runs in the background and ends in an ephemeral message to the sender |
+//! | `BLOCK_INTERACTION` Reply | `200` with the modal (never an ack first, §9.2) or a `400 {"message"}` saying why not |
+//! | `BLOCK_INTERACTION` Report | `200 {}` at once; the reporter is told the outcome by ephemeral |
+//! | `VIEW_ACTION` submit / close | `200 {}` at once; a submitted reply is sent in the background and the replier told the outcome |
+//! | `PUMBLE_EVENT` / `APP_EVENT` | `200 {}` after the purge it asks for |
+//!
+//! **Busy.** When the background queue is full, a command is refused at once
+//! with nothing done, answered like the SDK's `nack(text)`: status 400 and
+//! `{"message": "…busy…"}`, which Pumble shows the user as an ephemeral
+//! message (§4.2). Nothing is half-done: the job was never queued.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use anon_core::inbound::{
+    BlockInteractionPayload, ButtonAction, ButtonClick, SlashCommand, SlashCommandPayload,
+    ViewAction, ViewActionKind, ViewActionPayload,
+};
+use pumble_verify::actix::{ExtractError, VerifiedRequest};
+use serde_json::{json, Value};
+
+use crate::flows;
+use crate::jobs::Job;
+use crate::request_log::note;
+use crate::state::AppState;
+use crate::work_queue::Refused;
+
+/// What the user is told when a command cannot be taken right now.
+pub const BUSY_MESSAGE: &str =
+    "Anon is busy right now and did not send anything. Please try again in a moment.";
+
+/// What the user is told when the server is shutting down.
+pub const STOPPING_MESSAGE: &str =
+    "Anon is restarting and did not send anything. Please try again in a moment.";
+
+/// The handler.
+pub async fn hook(
+    request: HttpRequest,
+    verified: Result<VerifiedRequest, ExtractError>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let verified = match verified {
+        Ok(verified) => verified,
+        Err(error) => {
+            note(&request, |n| n.outcome = Some(error.code()));
+            let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            return HttpResponse::build(status).json(json!({ "error": error.code() }));
+        }
+    };
+    let body = verified.into_json();
+    let workspace = body
+        .get("workspaceId")
+        .and_then(Value::as_str)
+        .map(loggable_id);
+    note(&request, |n| n.workspace = workspace);
+    let message_type = body
+        .get("messageType")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    match message_type.as_str() {
+        "SLASH_COMMAND" => slash_command(&request, &state, body),
+        "BLOCK_INTERACTION" => block_interaction(&request, &state, body).await,
+        "VIEW_ACTION" => view_action(&request, &state, body).await,
+        "PUMBLE_EVENT" | "APP_EVENT" => event(&request, &state, &message_type, body).await,
+        _ => {
+            note(&request, |n| {
+                n.kind = Some("unknown".to_owned());
+                n.outcome = Some("unsupported_message_type");
+            });
+            HttpResponse::BadRequest().json(json!({
+                "error": "unsupported_message_type",
+                "message": "This app handles SLASH_COMMAND, BLOCK_INTERACTION, VIEW_ACTION, PUMBLE_EVENT and APP_EVENT requests.",
+            }))
+        }
+    }
+}
+
+/// An id as it may appear in a log line: short, plain characters only.
+fn loggable_id(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .take(64)
+        .collect()
+}
+
+/// `200 {}`: the trigger is acknowledged (§4.2 `ack()`).
+pub fn ack() -> HttpResponse {
+    HttpResponse::Ok().json(json!({}))
+}
+
+/// `400 {"message": text}`: refused, with a message shown to the user
+/// (§4.2 `nack(text)`).
+pub fn nack(text: &str) -> HttpResponse {
+    HttpResponse::BadRequest().json(json!({ "message": text }))
+}
+
+fn malformed(request: &HttpRequest) -> HttpResponse {
+    note(request, |n| n.outcome = Some("malformed_payload"));
+    HttpResponse::BadRequest().json(json!({ "error": "malformed_payload" }))
+}
+
+/// Queues a background job and answers at once: ack, or busy.
+fn enqueue(request: &HttpRequest, state: &AppState, job: Job) -> HttpResponse {
+    match state.queue.try_submit(job) {
+        Ok(()) => {
+            note(request, |n| n.outcome = Some("queued"));
+            ack()
+        }
+        Err(Refused::Busy) => {
+            note(request, |n| n.outcome = Some("busy"));
+            nack(BUSY_MESSAGE)
+        }
+        Err(Refused::Stopping) => {
+            note(request, |n| n.outcome = Some("stopping"));
+            nack(STOPPING_MESSAGE)
+        }
+    }
+}
+
+fn slash_command(request: &HttpRequest, state: &AppState, body: Value) -> HttpResponse {
+    let Ok(payload) = serde_json::from_value::<SlashCommandPayload>(body) else {
+        note(request, |n| n.kind = Some("SLASH_COMMAND".to_owned()));
+        return malformed(request);
+    };
+    let command = match payload.slash_command.trim() {
+        known @ ("/anon" | "/anon-block" | "/anon-unblock") => known,
+        _ => "other",
+    };
+    note(request, |n| {
+        n.kind = Some(format!("SLASH_COMMAND {command}"))
+    });
+    match SlashCommand::try_from(payload) {
+        Ok(command) => enqueue(request, state, Job::Slash(command)),
+        Err(_) => malformed(request),
+    }
+}
+
+async fn block_interaction(request: &HttpRequest, state: &AppState, body: Value) -> HttpResponse {
+    let Ok(payload) = serde_json::from_value::<BlockInteractionPayload>(body) else {
+        note(request, |n| n.kind = Some("BLOCK_INTERACTION".to_owned()));
+        return malformed(request);
+    };
+    let Ok(click) = ButtonClick::try_from(payload) else {
+        note(request, |n| n.kind = Some("BLOCK_INTERACTION".to_owned()));
+        return malformed(request);
+    };
+    match click.action {
+        ButtonAction::Reply => {
+            note(request, |n| {
+                n.kind = Some("BLOCK_INTERACTION reply".to_owned())
+            });
+            let answer = flows::reply_click::answer(&state.services, click).await;
+            note(request, |n| n.outcome = Some(answer.outcome));
+            answer.response
+        }
+        ButtonAction::Report => {
+            note(request, |n| {
+                n.kind = Some("BLOCK_INTERACTION report".to_owned())
+            });
+            enqueue(request, state, Job::Report(click))
+        }
+        ButtonAction::Other => {
+            note(request, |n| {
+                n.kind = Some("BLOCK_INTERACTION other".to_owned());
+                n.outcome = Some("not_ours");
+            });
+            HttpResponse::BadRequest().json(json!({ "error": "unknown_action" }))
+        }
+    }
+}
+
+async fn view_action(request: &HttpRequest, state: &AppState, body: Value) -> HttpResponse {
+    note(request, |n| n.kind = Some("VIEW_ACTION".to_owned()));
+    let Ok(payload) = serde_json::from_value::<ViewActionPayload>(body) else {
+        return malformed(request);
+    };
+    let Ok(action) = ViewAction::try_from(payload) else {
+        return malformed(request);
+    };
+    match action.kind {
+        ViewActionKind::Submit => {
+            note(request, |n| n.kind = Some("VIEW_ACTION submit".to_owned()));
+            enqueue(request, state, Job::ReplySubmit(action))
+        }
+        ViewActionKind::Close => {
+            // Nothing is kept per open modal (the modal names its target), so
+            // closing needs no work.
+            note(request, |n| {
+                n.kind = Some("VIEW_ACTION close".to_owned());
+                n.outcome = Some("closed");
+            });
+            ack()
+        }
+        ViewActionKind::Other => {
+            note(request, |n| n.outcome = Some("unknown_view_action"));
+            HttpResponse::BadRequest().json(json!({ "error": "unknown_view_action" }))
+        }
+    }
+}
+
+async fn event(
+    request: &HttpRequest,
+    state: &AppState,
+    message_type: &str,
+    body: Value,
+) -> HttpResponse {
+    let event_type = body
+        .get("eventType")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let shown = match event_type {
+        known @ ("APP_UNINSTALLED" | "APP_UNAUTHORIZED") => known,
+        _ => "other",
+    };
+    note(request, |n| {
+        n.kind = Some(format!("{message_type} {shown}"))
+    });
+    let outcome = flows::lifecycle::handle(&state.services, &body).await;
+    note(request, |n| n.outcome = Some(outcome.code()));
+    match outcome {
+        flows::lifecycle::EventOutcome::Malformed => malformed(request),
+        _ => ack(),
+    }
+}

@@ -1,0 +1,236 @@
+//! The real `Application` on a loopback port: probes, manifest, and every
+//! way `/hook` refuses a request before any flow runs.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anon::{LoopbackApp, ServerThread, Settings};
+
+const SIGNING_SECRET: &str = "xpss-0123456789abcdef0123456789abcdef";
+
+struct TestServer {
+    server: ServerThread,
+    agent: ureq::Agent,
+    _dir: tempfile::TempDir,
+}
+
+fn start() -> TestServer {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = LoopbackApp {
+        app_id: "app_test",
+        app_key: "xpat-test",
+        client_secret: "xpcls-test",
+        signing_secret: SIGNING_SECRET,
+    };
+    // Nothing listens on the discard port: these tests never reach Pumble.
+    let settings = Settings::loopback(&app, "http://127.0.0.1:9", &dir.path().join("anon.db"))
+        .expect("valid loopback settings");
+    let server = ServerThread::start(settings).expect("server starts");
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    TestServer {
+        server,
+        agent,
+        _dir: dir,
+    }
+}
+
+struct Answer {
+    status: u16,
+    body: String,
+}
+
+impl TestServer {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.base_url())
+    }
+
+    fn get(&self, path: &str) -> Answer {
+        let mut response = self
+            .agent
+            .get(&self.url(path))
+            .call()
+            .expect("GET answered");
+        Answer {
+            status: response.status().as_u16(),
+            body: response.body_mut().read_to_string().expect("body"),
+        }
+    }
+
+    fn post(&self, headers: &[(&str, &str)], body: &[u8]) -> Answer {
+        let mut request = self.agent.post(&self.url("/hook"));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let mut response = request.send(body).expect("POST answered");
+        Answer {
+            status: response.status().as_u16(),
+            body: response
+                .body_mut()
+                .with_config()
+                .limit(1024 * 1024)
+                .read_to_string()
+                .expect("body"),
+        }
+    }
+
+    fn post_signed(&self, body: &[u8]) -> Answer {
+        let timestamp = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("clock after 1970")
+            .as_millis()
+            .to_string();
+        let signature = pumble_verify::sign(SIGNING_SECRET, &timestamp, body);
+        self.post(
+            &[
+                ("x-pumble-request-timestamp", &timestamp),
+                ("x-pumble-request-signature", &signature),
+                ("content-type", "application/json"),
+            ],
+            body,
+        )
+    }
+}
+
+fn json(body: &str) -> serde_json::Value {
+    serde_json::from_str(body).expect("answer is JSON")
+}
+
+#[test]
+fn health_and_ready_answer() {
+    let server = start();
+    let health = server.get("/health");
+    assert_eq!(health.status, 200);
+    assert_eq!(json(&health.body)["status"], "ok");
+    let ready = server.get("/ready");
+    assert_eq!(ready.status, 200, "{}", ready.body);
+    assert_eq!(json(&ready.body)["database"], "ok");
+    server.server.stop().expect("clean stop");
+}
+
+#[test]
+fn manifest_uses_the_request_host_and_holds_no_secret() {
+    let server = start();
+    let answer = server.get("/manifest");
+    assert_eq!(answer.status, 200);
+    let manifest = json(&answer.body);
+    assert_eq!(manifest["id"], "app_test");
+    assert_eq!(
+        manifest["blockInteraction"]["url"],
+        "https://127.0.0.1/hook"
+    );
+    assert_eq!(manifest["redirectUrls"][0], "https://127.0.0.1/redirect");
+    for secret in ["xpat-test", "xpcls-test", SIGNING_SECRET] {
+        assert!(!answer.body.contains(secret));
+    }
+}
+
+#[test]
+fn unsigned_and_badly_signed_requests_are_refused_with_403() {
+    let server = start();
+    let body = br#"{"messageType":"SLASH_COMMAND"}"#;
+    let unsigned = server.post(&[], body);
+    assert_eq!(unsigned.status, 403);
+    assert_eq!(json(&unsigned.body)["error"], "missing_timestamp");
+
+    let timestamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs()
+        .to_string();
+    let wrong = pumble_verify::sign("xpss-some-other-secret", &timestamp, body);
+    let forged = server.post(
+        &[
+            ("x-pumble-request-timestamp", &timestamp),
+            ("x-pumble-request-signature", &wrong),
+        ],
+        body,
+    );
+    assert_eq!(forged.status, 403);
+    assert_eq!(json(&forged.body)["error"], "signature_mismatch");
+    assert!(!forged.body.contains(&wrong));
+
+    let stale = "1000000000";
+    let signature = pumble_verify::sign(SIGNING_SECRET, stale, body);
+    let replayed = server.post(
+        &[
+            ("x-pumble-request-timestamp", stale),
+            ("x-pumble-request-signature", &signature),
+        ],
+        body,
+    );
+    assert_eq!(replayed.status, 403);
+    assert_eq!(json(&replayed.body)["error"], "stale_timestamp");
+}
+
+#[test]
+fn a_replayed_request_is_refused() {
+    let server = start();
+    let body = br#"{"messageType":"NOTHING_WE_KNOW"}"#;
+    let timestamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs()
+        .to_string();
+    let signature = pumble_verify::sign(SIGNING_SECRET, &timestamp, body);
+    let headers = [
+        ("x-pumble-request-timestamp", timestamp.as_str()),
+        ("x-pumble-request-signature", signature.as_str()),
+    ];
+    assert_eq!(server.post(&headers, body).status, 400);
+    let again = server.post(&headers, body);
+    assert_eq!(again.status, 403);
+    assert_eq!(json(&again.body)["error"], "replayed_request");
+}
+
+#[test]
+fn an_oversized_body_is_refused_with_413() {
+    let server = start();
+    let body = vec![b' '; 1024 * 1024 + 1];
+    let answer = server.post(&[], &body);
+    assert_eq!(answer.status, 413);
+    assert_eq!(json(&answer.body)["error"], "body_too_large");
+}
+
+#[test]
+fn signed_garbage_is_refused_with_400() {
+    let server = start();
+    let answer = server.post_signed(b"not json at all");
+    assert_eq!(answer.status, 400);
+    assert_eq!(json(&answer.body)["error"], "invalid_json");
+}
+
+#[test]
+fn an_unknown_message_type_gets_a_clear_400() {
+    let server = start();
+    for body in [
+        &br#"{"messageType":"DYNAMIC_MENU","workspaceId":"ws_1"}"#[..],
+        &br#"{"workspaceId":"ws_1"}"#[..],
+        &br#"[1,2,3]"#[..],
+    ] {
+        let answer = server.post_signed(body);
+        assert_eq!(answer.status, 400);
+        assert_eq!(json(&answer.body)["error"], "unsupported_message_type");
+    }
+}
+
+#[test]
+fn a_known_type_with_missing_fields_is_malformed() {
+    let server = start();
+    let answer = server.post_signed(br#"{"messageType":"SLASH_COMMAND","slashCommand":"/anon"}"#);
+    assert_eq!(answer.status, 400);
+    assert_eq!(json(&answer.body)["error"], "malformed_payload");
+}
+
+#[test]
+fn a_slash_command_is_acknowledged_at_once() {
+    let server = start();
+    // The shape of the shared fixture `slash_anon_block.json`.
+    let body = br#"{"messageType":"SLASH_COMMAND","slashCommand":"/anon-block","text":"","userId":"u_bob","channelId":"ch_dm_bot_bob","workspaceId":"ws_1","triggerId":"trg_slash_block_1"}"#;
+    let started = std::time::Instant::now();
+    let answer = server.post_signed(body);
+    assert_eq!(answer.status, 200);
+    assert_eq!(json(&answer.body), serde_json::json!({}));
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+}
