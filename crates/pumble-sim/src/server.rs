@@ -381,6 +381,8 @@ fn serve(
                 .default_service(web::to(entry))
         })
         .workers(2)
+        // Small JSON answers: do not let Nagle's algorithm hold them back.
+        .tcp_nodelay(true)
         .disable_signals()
         .shutdown_timeout(0)
         .listen(listener);
