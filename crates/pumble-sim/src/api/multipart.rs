@@ -171,6 +171,35 @@ mod tests {
     }
 
     #[test]
+    fn every_truncation_and_corruption_is_refused_without_panicking() {
+        let whole = body(
+            &[
+                ("client-id", "app_1"),
+                ("client-secret", "s"),
+                ("code", "c"),
+            ],
+            "b0",
+        );
+        // The close delimiter ends two bytes before the end (a CRLF epilogue
+        // follows); every shorter prefix is incomplete.
+        let complete = whole.len() - 2;
+        for end in 0..complete {
+            let parsed = text_fields(&whole[..end], "b0");
+            assert!(parsed.is_err(), "prefix of {end} bytes accepted");
+        }
+        for i in 0..whole.len() {
+            let mut corrupted = whole.clone();
+            corrupted[i] = b'\xff';
+            let _ = text_fields(&corrupted, "b0");
+        }
+        assert_eq!(
+            text_fields(&whole[..complete], "b0").map(|f| f.len()),
+            Ok(3)
+        );
+        assert_eq!(text_fields(&whole, "b0").map(|f| f.len()), Ok(3));
+    }
+
+    #[test]
     fn refuses_malformed_bodies() {
         assert!(text_fields(b"no delimiter here", "b").is_err());
         let unterminated = b"--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nvalue";
