@@ -11,7 +11,7 @@ pub(crate) fn now_millis() -> u64 {
 }
 
 /// Formats epoch milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC), the form the
-/// fixtures use for `Message.timestamp` (whose real format is [UNVERIFIED],
+/// fixtures use for `Message.timestamp` (whose real format is \[UNVERIFIED\],
 /// protocol §5.4).
 pub(crate) fn iso8601_millis(epoch_millis: u64) -> String {
     let millis = epoch_millis % 1000;

@@ -20,7 +20,7 @@ pub enum Fault {
         message: String,
     },
     /// Answer `429 Too Many Requests` with a `Retry-After` header (seconds)
-    /// and a JSON error body. Pumble's real 429 headers are [UNVERIFIED]
+    /// and a JSON error body. Pumble's real 429 headers are \[UNVERIFIED\]
     /// (protocol §8); clients should cope with and without the header.
     RateLimited {
         /// `Retry-After` value in seconds.

@@ -152,7 +152,7 @@ pub struct SeedInstallation {
 
 /// How `GET /v1/channels/direct` treats a DM that does not exist yet.
 ///
-/// Whether Pumble creates it is [UNVERIFIED] (protocol §5.4); the SDK's own
+/// Whether Pumble creates it is \[UNVERIFIED\] (protocol §5.4); the SDK's own
 /// `dmUser` falls back to `POST /v1/channels/direct` when the GET fails, so
 /// [`DmLookup::NotFoundWhenMissing`] is what the SDK tolerates and the default:
 /// it forces clients to implement that fallback.

@@ -166,7 +166,7 @@ pub(crate) fn token_set(tokens: &TokenSet) -> Value {
 }
 
 /// The error body the simulator answers: `{"code","message"}`. Pumble's real
-/// error body is [UNVERIFIED] (protocol §5.3); the SDK logs
+/// error body is \[UNVERIFIED\] (protocol §5.3); the SDK logs
 /// `response.data.code`, so both fields are present.
 pub(crate) fn error_body(code: &str, message: &str) -> Value {
     json!({ "code": code, "message": message })

@@ -14,7 +14,7 @@ pub(crate) struct Caller {
     pub workspace_id: String,
 }
 
-/// Checks the headers. Pumble's exact refusal is [UNVERIFIED] (§5.3); the
+/// Checks the headers. Pumble's exact refusal is \[UNVERIFIED\] (§5.3); the
 /// simulator answers `401` with `{"code","message"}` for a missing or unknown
 /// token or app key and for a deactivated user's token, and keeps `403` for
 /// authenticated callers that may not do something.

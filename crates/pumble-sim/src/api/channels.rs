@@ -84,7 +84,7 @@ fn valid_channel_name(name: &str) -> bool {
 
 /// `POST /v1/channels` `{"name","type"?,"description"?}` → `ChannelInfo`.
 ///
-/// The default `type` is [UNVERIFIED] (§5.4); the simulator uses `PUBLIC`, so
+/// The default `type` is \[UNVERIFIED\] (§5.4); the simulator uses `PUBLIC`, so
 /// a client that means `PRIVATE` must say so. Names are unique per workspace
 /// (400 `NAME_TAKEN`); guests may not create channels (403).
 pub(super) fn create(state: &mut WorkspaceState, caller: &Caller, req: &ApiRequest) -> ApiResponse {

@@ -29,7 +29,7 @@ pub const TIMESTAMP_HEADER: &str = "x-pumble-request-timestamp";
 /// Header carrying the signature (§2.2).
 pub const SIGNATURE_HEADER: &str = "x-pumble-request-signature";
 
-/// Unit of the signing timestamp. Pumble's is [UNVERIFIED] (§2.2): the SDK
+/// Unit of the signing timestamp. Pumble's is \[UNVERIFIED\] (§2.2): the SDK
 /// treats it as an opaque string; milliseconds is the default here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TimestampUnit {
@@ -41,7 +41,7 @@ pub enum TimestampUnit {
 }
 
 /// `messageType` of lifecycle events. Which one Pumble uses for
-/// `APP_UNINSTALLED`/`APP_UNAUTHORIZED` is [UNVERIFIED] (§3.1); the SDK treats
+/// `APP_UNINSTALLED`/`APP_UNAUTHORIZED` is \[UNVERIFIED\] (§3.1); the SDK treats
 /// both alike. `APP_EVENT` (as in the fixtures) is the default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EventEnvelope {
