@@ -19,6 +19,9 @@ pub enum SimError {
     /// A channel id that does not exist in the simulator.
     #[error("unknown channel {0}")]
     UnknownChannel(String),
+    /// A user who is not active (deactivated or invited) cannot act.
+    #[error("user {0} is not active")]
+    InactiveUser(String),
     /// A workspace id that does not exist in the simulator.
     #[error("unknown workspace {0}")]
     UnknownWorkspace(String),

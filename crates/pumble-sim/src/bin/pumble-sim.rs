@@ -99,3 +99,21 @@ fn print_summary(sim: &Simulator) {
     println!();
     println!("Ctrl-C to stop.");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_port;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn reads_an_optional_port() {
+        assert_eq!(parse_port(args(&[])), Ok(0));
+        assert_eq!(parse_port(args(&["--port", "8787"])), Ok(8787));
+        assert!(parse_port(args(&["--port", "x"])).is_err());
+        assert!(parse_port(args(&["--port"])).is_err());
+        assert!(parse_port(args(&["--verbose"])).is_err());
+    }
+}

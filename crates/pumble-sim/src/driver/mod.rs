@@ -663,7 +663,7 @@ fn insert_state(values: &mut Map<String, Value>, input: &find::Input, text: &str
 fn active_user_workspace(st: &WorkspaceState, user_id: &str) -> Result<String, SimError> {
     match st.user(user_id) {
         Some(u) if u.status == UserStatus::Activated => Ok(u.workspace_id.clone()),
-        Some(_) => Err(SimError::InvalidChange(format!("{user_id} is not active"))),
+        Some(_) => Err(SimError::InactiveUser(user_id.to_owned())),
         None => Err(SimError::UnknownUser(user_id.to_owned())),
     }
 }

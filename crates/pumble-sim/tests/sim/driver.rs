@@ -593,3 +593,19 @@ fn unreachable_or_silent_apps_are_reported_as_errors() {
         .expect_err("nothing listens");
     assert!(matches!(err, SimError::Transport(_)), "{err:?}");
 }
+
+#[test]
+fn deactivated_users_cannot_act() {
+    let sim = Simulator::start(Seed::standard()).expect("simulator starts");
+    let app = mini_app(&sim);
+    let driver = sim.driver(&app.url);
+    assert!(matches!(
+        driver.slash(standard::FRANK, standard::GENERAL, "/anon", "x"),
+        Err(SimError::InactiveUser(_))
+    ));
+    assert!(matches!(
+        driver.slash("u_nobody", standard::GENERAL, "/anon", "x"),
+        Err(SimError::UnknownUser(_))
+    ));
+    assert!(app.received().is_empty(), "nothing was sent");
+}
