@@ -448,6 +448,7 @@ async fn entry(req: HttpRequest, body: web::Bytes, state: web::Data<SharedState>
             api::record(&mut lock(&state), &api_req, Some(429), true);
             r
         }
+        // Latency is never terminal (FaultSet::plan adds it to `delay`).
         Some(Fault::Latency(_)) => api::handle(&mut lock(&state), &api_req),
     };
     to_http(response)
