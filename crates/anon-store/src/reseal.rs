@@ -115,6 +115,36 @@ impl Store {
         Ok(total)
     }
 
+    /// The first table holding a row under a key that is neither the current
+    /// nor the previous one, with that key's id. [`Store::open`] refuses such
+    /// a database: with a wrong key, sealed values would fail to open and,
+    /// worse, keyed-hash lookups would silently miss (an opted-out user would
+    /// look opted in, a sender's rate-limit history would vanish).
+    pub(crate) async fn first_unknown_key(
+        &self,
+    ) -> Result<Option<(&'static str, KeyId)>, StoreError> {
+        let current = self.keys.current_id();
+        let previous = self.keys.previous_id().unwrap_or(current);
+        for table in KEYED_TABLES {
+            let statement = format!(
+                "SELECT key_id FROM {table} WHERE key_id IS NOT NULL AND key_id NOT IN (?1, ?2) LIMIT 1"
+            );
+            let found: Option<(Vec<u8>,)> = sqlx::query_as(&statement)
+                .bind(current.as_bytes().as_slice())
+                .bind(previous.as_bytes().as_slice())
+                .fetch_optional(&self.pool)
+                .await?;
+            if let Some((raw,)) = found {
+                let key_id = KeyId::from_slice(&raw).ok_or(StoreError::Corrupt {
+                    table,
+                    detail: "key_id is not 8 bytes",
+                })?;
+                return Ok(Some((table, key_id)));
+            }
+        }
+        Ok(None)
+    }
+
     /// Rewrites `table` batch by batch, each batch one write transaction,
     /// until a batch rewrites nothing.
     async fn reseal_table(

@@ -99,7 +99,10 @@ impl fmt::Debug for Store {
 
 impl Store {
     /// Opens (creating if missing) the database, refuses plaintext data of
-    /// the previous anon, and runs the embedded migrations.
+    /// the previous anon, runs the embedded migrations, and refuses a
+    /// database holding rows under a key that is neither the current nor the
+    /// previous one ([`StoreError::UnknownKey`]): a wrong key must fail at
+    /// start, not make opt-out and rate-limit lookups silently miss.
     pub async fn open(options: StoreOptions) -> Result<Self, StoreError> {
         let store = Self::connect(options).await?;
         let plaintext = legacy::plaintext_tables(&store.pool).await?;
@@ -110,6 +113,14 @@ impl Store {
             });
         }
         MIGRATOR.run(&store.pool).await?;
+        if let Some((table, key_id)) = store.first_unknown_key().await? {
+            store.pool.close().await;
+            return Err(StoreError::UnknownKey {
+                table,
+                column: "key_id",
+                key_id,
+            });
+        }
         Ok(store)
     }
 

@@ -1,4 +1,4 @@
-use anon_store::{RateDecision, RateLimitPolicy, ResealReport, StoreError};
+use anon_store::{RateDecision, RateLimitPolicy, ResealReport, Store, StoreError};
 
 use crate::support::*;
 
@@ -93,19 +93,16 @@ async fn rotate_open_with_previous_then_reseal_and_retire_it() {
     );
     rotated.close().await;
 
-    // A alone can no longer open anything.
-    let stale = db.open(ring(KEY_A, None)).await;
-    let result = stale.messages().get(WS, "msg-dm-1").await;
-    assert!(
-        matches!(result, Err(StoreError::UnknownKey { .. })),
-        "{result:?}"
-    );
-    assert!(!stale
-        .opt_outs()
-        .is_opted_out(WS, DAVE)
-        .await
-        .expect("query"));
-    assert!(stale.rows_under_unknown_keys().await.expect("count") > 0);
+    // A alone is refused at open, with a clean error naming the table: a
+    // wrong key must not let opt-out lookups silently miss.
+    let stale = Store::open(db.options(ring(KEY_A, None))).await;
+    match stale {
+        Err(StoreError::UnknownKey { table, key_id, .. }) => {
+            assert_eq!(table, "messages");
+            assert_eq!(key_id, ring(KEY_B, None).current_id());
+        }
+        other => panic!("expected UnknownKey, got {other:?}"),
+    }
 }
 
 #[tokio::test]
