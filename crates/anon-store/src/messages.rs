@@ -262,6 +262,33 @@ impl<'a> Messages<'a> {
         Ok(())
     }
 
+    /// Deletes one message of `workspace_id` (one whose post failed, so its
+    /// body and author are not kept for nothing), and its conversation when
+    /// no other message is left in it. Returns whether a message was deleted.
+    pub async fn delete(&self, workspace_id: &str, message_id: &str) -> Result<bool, StoreError> {
+        let mut tx = self.store.begin_write().await?;
+        let conversation: Option<(String,)> = sqlx::query_as(
+            "DELETE FROM messages WHERE id = ?1 AND workspace_id = ?2 RETURNING conversation_id",
+        )
+        .bind(message_id)
+        .bind(workspace_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((conversation_id,)) = conversation else {
+            return Ok(false);
+        };
+        sqlx::query(
+            "DELETE FROM conversations WHERE id = ?1 AND workspace_id = ?2 \
+             AND NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?1)",
+        )
+        .bind(&conversation_id)
+        .bind(workspace_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Records Pumble's id of a posted message. Returns whether the message
     /// exists in that workspace.
     pub async fn set_platform_message_id(

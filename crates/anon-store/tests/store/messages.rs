@@ -222,3 +222,43 @@ async fn debug_output_never_shows_authors_or_bodies() {
         }
     }
 }
+
+#[tokio::test]
+async fn delete_removes_one_message_and_its_conversation_once_empty() {
+    let db = TestDb::new();
+    let store = db.open_a().await;
+    let messages = store.messages();
+    for (id, author) in [("d1", ALICE), ("d2", BOB)] {
+        messages
+            .record(&message(
+                id,
+                "conv-d",
+                MessageKind::Dm,
+                author,
+                Some(CAROL),
+                DM_BODY,
+            ))
+            .await
+            .expect("record");
+    }
+    // Scoped to the workspace: another workspace cannot delete it.
+    assert!(!messages.delete(OTHER_WS, "d1").await.expect("delete"));
+    assert!(messages.get(WS, "d1").await.expect("get").is_some());
+
+    assert!(messages.delete(WS, "d1").await.expect("delete"));
+    assert!(messages.get(WS, "d1").await.expect("get").is_none());
+    assert!(!messages.delete(WS, "d1").await.expect("delete twice"));
+    // The conversation stays while a message is left in it…
+    assert!(messages
+        .conversation(WS, "conv-d")
+        .await
+        .expect("conversation")
+        .is_some());
+    assert!(messages.delete(WS, "d2").await.expect("delete"));
+    // …and goes with its last message.
+    assert!(messages
+        .conversation(WS, "conv-d")
+        .await
+        .expect("conversation")
+        .is_none());
+}
