@@ -12,4 +12,5 @@ mod rate_limits;
 mod report_channels;
 mod rotation;
 mod support;
+mod tampering;
 mod tokens;
