@@ -37,6 +37,11 @@ pub(crate) struct Call<'a> {
     pub(crate) payload: Payload,
     /// Extra strings (besides the credentials) scrubbed from error texts.
     pub(crate) sensitive: Vec<&'a str>,
+    /// Whether the request carries message content. Pumble's free-text
+    /// error message is then dropped from the error: a server may echo the
+    /// text truncated, re-escaped or reworded, which no exact-match scrub
+    /// can catch, and that text may be an anonymous message.
+    pub(crate) carries_content: bool,
 }
 
 impl<'a> Call<'a> {
@@ -48,6 +53,7 @@ impl<'a> Call<'a> {
             auth: Auth::Token(token),
             payload: Payload::Get,
             sensitive: Vec::new(),
+            carries_content: false,
         }
     }
 
@@ -66,12 +72,19 @@ impl<'a> Call<'a> {
             auth: Auth::Token(token),
             payload: Payload::PostJson(json),
             sensitive: Vec::new(),
+            carries_content: false,
         })
     }
 
     /// Adds a string that must not appear in an error built from the answer.
     pub(crate) fn scrubbing(mut self, sensitive: &'a str) -> Self {
         self.sensitive.push(sensitive);
+        self
+    }
+
+    /// Marks the call as carrying message content (see `carries_content`).
+    pub(crate) fn carrying_content(mut self) -> Self {
+        self.carries_content = true;
         self
     }
 

@@ -194,7 +194,7 @@ impl PumbleClient {
             secrets.push(token.expose_secret());
         }
         secrets.extend(call.sensitive.iter().copied());
-        http_error(status, body, &secrets)
+        http_error(status, body, &secrets, call.carries_content)
     }
 
     fn send_once(&self, url: &str, call: &Call<'_>) -> Result<Response<ureq::Body>, ClientError> {

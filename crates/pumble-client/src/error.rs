@@ -29,6 +29,10 @@ pub enum ClientError {
         code: Option<String>,
         /// The `message` of Pumble's error JSON, or the start of a body that
         /// is not such JSON; truncated, with the request's secrets removed.
+        /// Always `None` for calls that carried message content (posts,
+        /// replies, ephemerals), whose `code` is also kept only when it is a
+        /// short identifier: a server may echo the text in forms no scrub
+        /// can recognise.
         message: Option<String>,
     },
 

@@ -133,7 +133,10 @@ impl ActingClient<'_> {
     }
 }
 
+/// Marks the call as carrying content (Pumble's free-text error message is
+/// then dropped) and scrubs the exact text from what is kept.
 fn scrub_text<'a>(call: Call<'a>, message: &'a OutgoingMessage) -> Call<'a> {
+    let call = call.carrying_content();
     let text = message.text_content();
     if text.chars().count() >= MIN_SCRUBBED_TEXT_CHARS {
         call.scrubbing(text)

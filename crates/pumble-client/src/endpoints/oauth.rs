@@ -37,6 +37,7 @@ impl PumbleClient {
             auth: Auth::None,
             payload: Payload::PostForm(form),
             sensitive: vec![client_secret.expose_secret(), code.expose_secret()],
+            carries_content: false,
         })
     }
 }

@@ -50,13 +50,64 @@ fn a_non_json_error_body_is_kept_short() {
     let token = token();
     let error = client_for(&server.base_url())
         .acting_as(&token)
-        .post_message("ch_1", &OutgoingMessage::text("hi"))
+        .channel_details("ch_1")
         .expect_err("502 is an error");
     let (status, code, message) = http_parts(error);
     assert_eq!((status, code), (502, None));
     let message = message.expect("the body start is kept");
     assert!(message.starts_with("<html><body>Bad gateway."));
     assert!(message.chars().count() <= 301, "{} chars", message.len());
+}
+
+#[test]
+fn a_post_error_keeps_no_server_text_that_could_echo_the_message() {
+    let text = "meet me behind the old library at noon";
+    // Echoes the exact scrub cannot catch: cut short, upper-cased, escaped.
+    let server = CannedServer::start(vec![
+        Canned::new(
+            400,
+            r#"{"code":"INVALID_TEXT","message":"Invalid text 'meet me behind the old lib'"}"#,
+        ),
+        Canned::new(500, "MEET ME BEHIND THE OLD LIBRARY AT NOON failed"),
+        Canned::new(422, r#"{"code":"text meet me behind","error":"meet me"}"#),
+    ]);
+    let token = token();
+    let client = client_for(&server.base_url());
+    let bot = client.acting_as(&token);
+    let message = OutgoingMessage::text(text);
+    let errors = [
+        bot.post_message("ch_1", &message).expect_err("400"),
+        bot.reply_in_thread("ch_1", "msg_1", &message)
+            .expect_err("500"),
+        bot.post_ephemeral("ch_1", &["u_bob"], &message)
+            .expect_err("422"),
+    ];
+    assert!(
+        matches!(
+            &errors[0],
+            ClientError::Http { status: 400, code: Some(code), message: None } if code == "INVALID_TEXT"
+        ),
+        "{:?}",
+        errors[0]
+    );
+    for error in &errors[1..] {
+        assert!(
+            matches!(
+                error,
+                ClientError::Http {
+                    code: None,
+                    message: None,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+    }
+    for error in &errors {
+        let shown = format!("{error} {error:?}").to_lowercase();
+        assert!(!shown.contains("meet"), "{shown}");
+        assert!(!shown.contains("library"), "{shown}");
+    }
 }
 
 #[test]
