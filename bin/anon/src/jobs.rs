@@ -1,10 +1,15 @@
-//! The background jobs: commands acknowledged at once and carried out by the
+//! The background jobs: work acknowledged at once and carried out by the
 //! bounded [`WorkQueue`](crate::work_queue::WorkQueue) workers.
 
 use std::sync::Arc;
 
-use anon_core::inbound::{ButtonClick, SlashCommand, ViewAction};
+use anon_core::effect::Effect;
+use anon_core::flows::ReportCase;
+use anon_core::ids::WorkspaceId;
+use anon_core::inbound::{SlashCommand, ViewAction};
 
+use crate::bot;
+use crate::effects::carry_out;
 use crate::flows;
 use crate::state::Services;
 
@@ -14,17 +19,23 @@ use crate::state::Services;
 pub enum Job {
     /// A slash command (`/anon`, `/anon-block`, `/anon-unblock`, unknown).
     Slash(SlashCommand),
-    /// A Report button press.
-    Report(ButtonClick),
+    /// An authorised report: find or create the reports channel, post.
+    Report(Box<ReportCase>),
     /// A submitted reply modal.
     ReplySubmit(ViewAction),
+    /// Effects already decided (a refused click): notices and audit rows.
+    Effects(WorkspaceId, Vec<Effect>),
 }
 
 /// Carries out one job.
 pub async fn run(services: Arc<Services>, job: Job) {
     match job {
         Job::Slash(command) => flows::slash::run(&services, command).await,
-        Job::Report(click) => flows::report::run(&services, click).await,
+        Job::Report(case) => flows::report::run(&services, *case).await,
         Job::ReplySubmit(action) => flows::reply_submit::run(&services, action).await,
+        Job::Effects(workspace, effects) => {
+            let bot = bot::load(&services.store, &workspace).await.ok();
+            carry_out(&services, bot.as_ref(), effects).await;
+        }
     }
 }

@@ -22,10 +22,13 @@
 #![warn(missing_docs)]
 
 pub mod audit_log;
+pub mod bot;
 pub mod cli;
 pub mod clock;
 pub mod commands;
+pub mod effects;
 pub mod flows;
+pub mod fresh_ids;
 pub mod jobs;
 pub mod logging;
 pub mod manifest;

@@ -9,7 +9,7 @@
 //! | message | answer |
 //! |---|---|
 //! | `SLASH_COMMAND` | `200 {}` at once; the command runs in the background and ends in an ephemeral message to the sender |
-//! | `BLOCK_INTERACTION` Reply | `200` with the modal (never an ack first, §9.2) or a `400 {"message"}` saying why not |
+//! | `BLOCK_INTERACTION` Reply | `200` with the modal (never an ack first, §9.2), or `200 {}` and an ephemeral saying why not |
 //! | `BLOCK_INTERACTION` Report | `200 {}` at once; the reporter is told the outcome by ephemeral |
 //! | `VIEW_ACTION` submit / close | `200 {}` at once; a submitted reply is sent in the background and the replier told the outcome |
 //! | `PUMBLE_EVENT` / `APP_EVENT` | `200 {}` after the purge it asks for |
@@ -154,29 +154,15 @@ async fn block_interaction(request: &HttpRequest, state: &AppState, body: Value)
         note(request, |n| n.kind = Some("BLOCK_INTERACTION".to_owned()));
         return malformed(request);
     };
-    match click.action {
-        ButtonAction::Reply => {
-            note(request, |n| {
-                n.kind = Some("BLOCK_INTERACTION reply".to_owned())
-            });
-            let answer = flows::reply_click::answer(&state.services, click).await;
-            note(request, |n| n.outcome = Some(answer.outcome));
-            answer.response
-        }
-        ButtonAction::Report => {
-            note(request, |n| {
-                n.kind = Some("BLOCK_INTERACTION report".to_owned())
-            });
-            enqueue(request, state, Job::Report(click))
-        }
-        ButtonAction::Other => {
-            note(request, |n| {
-                n.kind = Some("BLOCK_INTERACTION other".to_owned());
-                n.outcome = Some("not_ours");
-            });
-            HttpResponse::BadRequest().json(json!({ "error": "unknown_action" }))
-        }
-    }
+    let kind = match click.action {
+        ButtonAction::Reply => "BLOCK_INTERACTION reply",
+        ButtonAction::Report => "BLOCK_INTERACTION report",
+        ButtonAction::Other => "BLOCK_INTERACTION other",
+    };
+    note(request, |n| n.kind = Some(kind.to_owned()));
+    let answer = flows::click::answer(state, click).await;
+    note(request, |n| n.outcome = Some(answer.outcome));
+    answer.response
 }
 
 async fn view_action(request: &HttpRequest, state: &AppState, body: Value) -> HttpResponse {
@@ -225,7 +211,7 @@ async fn event(
     note(request, |n| {
         n.kind = Some(format!("{message_type} {shown}"))
     });
-    let outcome = flows::lifecycle::handle(&state.services, &body).await;
+    let outcome = flows::lifecycle::handle(&state.services, body).await;
     note(request, |n| n.outcome = Some(outcome.code()));
     match outcome {
         flows::lifecycle::EventOutcome::Malformed => malformed(request),

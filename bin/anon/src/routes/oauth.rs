@@ -13,15 +13,14 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use anon_core::audit::{AuditEvent, AuditRecord, Outcome};
+use anon_core::flows::lifecycle::on_installed;
 use anon_core::ids::{UserId, WorkspaceId};
-use anon_core::Identity;
 use anon_store::{BotGrant, TokenGrant, UserGrant};
 use pumble_client::AuthorizationCode;
 use secrecy::ExposeSecret;
 
-use crate::audit_log;
 use crate::clock::unix_now;
+use crate::effects::carry_out;
 use crate::manifest::{self, REDIRECT_PATH};
 use crate::request_log::note;
 use crate::state::AppState;
@@ -176,13 +175,9 @@ pub async fn redirect(request: HttpRequest, state: web::Data<AppState>) -> HttpR
         note(&request, |n| n.outcome = Some("store_error"));
         return failed_page(HttpResponse::ServiceUnavailable());
     }
-    if let (Ok(workspace), Ok(installer)) = (
-        WorkspaceId::parse(&tokens.workspace_id),
-        UserId::parse(&tokens.user_id),
-    ) {
-        let record = AuditRecord::new(workspace, AuditEvent::Install, Outcome::Ok)
-            .with_actor(Identity::new(installer));
-        audit_log::record(store, &record).await;
+    if let Ok(workspace) = WorkspaceId::parse(&tokens.workspace_id) {
+        let installer = UserId::parse(&tokens.user_id).ok();
+        carry_out(&state.services, None, on_installed(workspace, installer)).await;
     }
     log::info!("install: workspace {workspace} connected");
     note(&request, |n| n.outcome = Some("installed"));
