@@ -305,3 +305,65 @@ fn the_parser_tells_assignments_from_prose() {
     assert!(parsed[1].commented);
     assert_eq!(parsed[1].doc, ["Optional. Default: 3"]);
 }
+
+/// The README's configuration table: `(name, required, default)` per row.
+fn readme_rows() -> Vec<(String, bool, Option<String>)> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate sits inside the workspace")
+        .join("README.md");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+    let section = text
+        .split("\n## Configuration\n")
+        .nth(1)
+        .expect("README has a `## Configuration` section");
+    let section = section.split("\n## ").next().unwrap_or(section);
+    section
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            // "| `NAME` | yes | `default` | meaning |" → ["", "`NAME`", "yes", "`default`", "meaning", ""]
+            let name = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+            assignment(&format!("{name}="))?;
+            let required = match *cells.get(2)? {
+                "yes" => true,
+                "no" => false,
+                other => panic!("README: {name}: required column must be yes or no, not {other}"),
+            };
+            let default = match *cells.get(3)? {
+                "—" => None,
+                cell => Some(
+                    cell.strip_prefix('`')
+                        .and_then(|c| c.strip_suffix('`'))
+                        .unwrap_or_else(|| panic!("README: {name}: default must be `quoted` or —"))
+                        .to_owned(),
+                ),
+            };
+            Some((name.to_owned(), required, default))
+        })
+        .collect()
+}
+
+#[test]
+fn the_readme_configuration_table_matches_the_code() {
+    let rows = readme_rows();
+    let names: Vec<&str> = rows.iter().map(|(name, _, _)| name.as_str()).collect();
+    let read: Vec<&str> = VARIABLES.iter().map(|v| v.name).collect();
+    assert_eq!(
+        names, read,
+        "README table and VARIABLES differ (names or order)"
+    );
+    for (name, required, default) in &rows {
+        let variable = variable(name);
+        assert_eq!(
+            *required, variable.required,
+            "README: {name} required column"
+        );
+        assert_eq!(
+            default.as_deref(),
+            variable.default,
+            "README: {name} default column"
+        );
+    }
+}
