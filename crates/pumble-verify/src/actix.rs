@@ -52,12 +52,13 @@ use std::pin::Pin;
 use std::time::SystemTime;
 
 use actix_web::dev::Payload;
-use actix_web::http::header::{HeaderValue, CONTENT_LENGTH};
+use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::http::StatusCode;
 use actix_web::web::{Bytes, BytesMut, Data};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError};
 use futures_util::StreamExt;
 
+use crate::verifier::HeaderField;
 use crate::{Rejection, Verifier, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
 /// At most this much is reserved up front from a declared `Content-Length`,
@@ -192,16 +193,26 @@ impl FromRequest for VerifiedRequest {
         Box::pin(async move {
             let verifier = verifier.ok_or(ExtractError::VerifierNotConfigured)?;
             let body = read_capped(payload, declared_len, verifier.max_body_bytes()).await?;
-            let headers = request.headers();
             let verified = verifier.verify_header_bytes_at(
-                headers.get(TIMESTAMP_HEADER).map(HeaderValue::as_bytes),
-                headers.get(SIGNATURE_HEADER).map(HeaderValue::as_bytes),
+                header_field(&request, TIMESTAMP_HEADER),
+                header_field(&request, SIGNATURE_HEADER),
                 body,
                 SystemTime::now(),
             )?;
             let (body, json) = verified.into_parts();
             Ok(VerifiedRequest { body, json })
         })
+    }
+}
+
+/// The header `name` as sent: absent, once, or repeated (which the verifier
+/// refuses rather than pick one of the values).
+fn header_field<'a>(request: &'a HttpRequest, name: &str) -> HeaderField<'a> {
+    let mut values = request.headers().get_all(name);
+    match (values.next(), values.next()) {
+        (None, _) => HeaderField::Absent,
+        (Some(value), None) => HeaderField::Once(value.as_bytes()),
+        (Some(_), Some(_)) => HeaderField::Repeated,
     }
 }
 

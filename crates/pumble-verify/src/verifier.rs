@@ -146,8 +146,8 @@ impl Verifier {
         now: SystemTime,
     ) -> Result<Verified<B>, Rejection> {
         self.verify_header_bytes_at(
-            timestamp_header.map(str::as_bytes),
-            signature_header.map(str::as_bytes),
+            HeaderField::from_str_option(timestamp_header),
+            HeaderField::from_str_option(signature_header),
             body,
             now,
         )
@@ -179,8 +179,8 @@ impl Verifier {
         now: SystemTime,
     ) -> Result<(), Rejection> {
         self.check_signature(
-            timestamp_header.map(str::as_bytes),
-            signature_header.map(str::as_bytes),
+            HeaderField::from_str_option(timestamp_header),
+            HeaderField::from_str_option(signature_header),
             body,
             now,
         )
@@ -190,8 +190,8 @@ impl Verifier {
     /// values that are not valid UTF-8 still go through the checks in order.
     pub(crate) fn verify_header_bytes_at<B: AsRef<[u8]>>(
         &self,
-        timestamp_header: Option<&[u8]>,
-        signature_header: Option<&[u8]>,
+        timestamp_header: HeaderField<'_>,
+        signature_header: HeaderField<'_>,
         body: B,
         now: SystemTime,
     ) -> Result<Verified<B>, Rejection> {
@@ -204,8 +204,8 @@ impl Verifier {
     /// Checks 1–5 of the list on [`Verifier`].
     fn check_signature(
         &self,
-        timestamp_header: Option<&[u8]>,
-        signature_header: Option<&[u8]>,
+        timestamp_header: HeaderField<'_>,
+        signature_header: HeaderField<'_>,
         body: &[u8],
         now: SystemTime,
     ) -> Result<(), Rejection> {
@@ -213,14 +213,26 @@ impl Verifier {
         if body.len() > inner.max_body_bytes {
             return Err(Rejection::BodyTooLarge);
         }
-        let timestamp_header = non_empty(timestamp_header).ok_or(Rejection::MissingTimestamp)?;
-        let signature_header = non_empty(signature_header).ok_or(Rejection::MissingSignature)?;
+        if timestamp_header.is_missing() {
+            return Err(Rejection::MissingTimestamp);
+        }
+        if signature_header.is_missing() {
+            return Err(Rejection::MissingSignature);
+        }
+        // A header sent twice is ambiguous (a proxy may read the other one):
+        // refused as malformed, in the place its format check has.
+        let timestamp_header = timestamp_header
+            .single()
+            .ok_or(Rejection::MalformedTimestamp)?;
 
         let timestamp = RequestTimestamp::parse(timestamp_header)?;
         // A clock set before 1970 counts as the epoch itself.
         let now = now.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
         timestamp.check_window(now, inner.window)?;
 
+        let signature_header = signature_header
+            .single()
+            .ok_or(Rejection::MalformedSignature)?;
         let mut claimed = [0u8; TAG_LEN];
         hex::decode_to_slice(signature_header, &mut claimed)
             .map_err(|_| Rejection::MalformedSignature)?;
@@ -246,8 +258,42 @@ impl Verifier {
     }
 }
 
-fn non_empty(header: Option<&[u8]>) -> Option<&[u8]> {
-    header.filter(|value| !value.is_empty())
+/// One request header as a framework hands it over.
+#[derive(Clone, Copy)]
+pub(crate) enum HeaderField<'a> {
+    /// Not sent.
+    Absent,
+    /// Sent once, with this value.
+    Once(&'a [u8]),
+    /// Sent more than once. Only framework glue (the `actix` feature) can
+    /// see repeated headers; the `&str` API cannot express them.
+    #[cfg_attr(not(feature = "actix"), allow(dead_code))]
+    Repeated,
+}
+
+impl<'a> HeaderField<'a> {
+    fn from_str_option(value: Option<&'a str>) -> Self {
+        value.map_or(HeaderField::Absent, |value| {
+            HeaderField::Once(value.as_bytes())
+        })
+    }
+
+    /// Absent, or sent once and empty.
+    fn is_missing(self) -> bool {
+        match self {
+            HeaderField::Absent => true,
+            HeaderField::Once(value) => value.is_empty(),
+            HeaderField::Repeated => false,
+        }
+    }
+
+    /// The value, when sent exactly once.
+    fn single(self) -> Option<&'a [u8]> {
+        match self {
+            HeaderField::Once(value) => Some(value),
+            HeaderField::Absent | HeaderField::Repeated => None,
+        }
+    }
 }
 
 impl VerifierBuilder {

@@ -262,6 +262,37 @@ async fn header_names_in_any_case_are_accepted_in_process() {
     assert_eq!((status, runs), (200, 1));
 }
 
+#[actix_web::test]
+async fn repeated_timestamp_or_signature_headers_are_refused() {
+    let body = br#"{"messageType":"EVENT"}"#;
+    let timestamp = now_millis();
+    let signature = sign(PINNED_SECRET, &timestamp, body);
+    // Both copies valid and identical: still refused, never one picked.
+    let request = actix_test::TestRequest::post()
+        .uri("/hook")
+        .append_header(("x-pumble-request-timestamp", timestamp.clone()))
+        .append_header(("X-Pumble-Request-Timestamp", timestamp.clone()))
+        .insert_header(("x-pumble-request-signature", signature.clone()))
+        .set_payload(&body[..]);
+    let (status, text, _, runs) = status_and_body(verifier_with_cap(SMALL_CAP), request).await;
+    assert_eq!(
+        (status, text.as_str(), runs),
+        (403, r#"{"error":"malformed_timestamp"}"#, 0)
+    );
+    // A forged signature first and the valid one second.
+    let request = actix_test::TestRequest::post()
+        .uri("/hook")
+        .insert_header(("x-pumble-request-timestamp", timestamp.clone()))
+        .append_header(("x-pumble-request-signature", "0".repeat(64)))
+        .append_header(("x-pumble-request-signature", signature))
+        .set_payload(&body[..]);
+    let (status, text, _, runs) = status_and_body(verifier_with_cap(SMALL_CAP), request).await;
+    assert_eq!(
+        (status, text.as_str(), runs),
+        (403, r#"{"error":"malformed_signature"}"#, 0)
+    );
+}
+
 // --- the extractor against hand-made streams -----------------------------------------
 
 type BoxedStream = Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>>;

@@ -154,6 +154,61 @@ fn signed_spaced_and_exponent_timestamps_are_malformed() {
 }
 
 #[test]
+fn unicode_digits_and_invisible_characters_are_malformed() {
+    for timestamp in [
+        "١٧١٧٠٠٠٠٠٠",             // Arabic-Indic digits
+        "１７１７０００００００", // fullwidth digits
+        "\u{200B}1717000000",     // zero-width space
+        "1717000000\u{FEFF}",
+        "1717000000\n",
+        "1717_000_000",
+        "",
+    ] {
+        let expected = if timestamp.is_empty() {
+            Rejection::MissingTimestamp
+        } else {
+            Rejection::MalformedTimestamp
+        };
+        assert_eq!(
+            check(&pinned_verifier(), timestamp, b"{}", pinned_now()),
+            Err(expected),
+            "{timestamp:?}"
+        );
+    }
+}
+
+#[test]
+fn leading_zeros_keep_the_value_and_the_signed_bytes() {
+    // "01717000000" is 1717000000 seconds, and is signed as written.
+    let verifier = pinned_verifier();
+    assert!(check(&verifier, "01717000000", b"{}", pinned_now()).is_ok());
+    // Zeros in front of a milliseconds value would make it read as seconds
+    // in the far future only if the value changed; it does not.
+    assert!(check(&verifier, "0001717000000000", b"{}", pinned_now()).is_ok());
+    // A signature made over one spelling does not verify another.
+    let signature = sign(PINNED_SECRET, "1717000000", b"{}");
+    assert_eq!(
+        verifier
+            .verify_at(
+                Some("01717000000"),
+                Some(&signature),
+                &b"{}"[..],
+                pinned_now()
+            )
+            .map(drop),
+        Err(Rejection::SignatureMismatch)
+    );
+    // 0017170000000 is 17170000000 seconds (year 2514), not milliseconds.
+    assert_eq!(
+        check(&verifier, "0017170000000", b"{}", pinned_now()),
+        Err(Rejection::FutureTimestamp)
+    );
+    // A kilobyte of zeros is still a plain number and cannot overflow.
+    let padded = format!("{}1717000000", "0".repeat(1024));
+    assert!(check(&verifier, &padded, b"{}", pinned_now()).is_ok());
+}
+
+#[test]
 fn malformed_timestamp_is_reported_before_the_signature_is_checked() {
     // The signature is garbage too, but the timestamp check comes first.
     assert_eq!(
@@ -418,6 +473,51 @@ fn non_hex_signature_is_malformed() {
         pinned_with_headers(Some(PINNED_TIMESTAMP), Some(&prefixed)),
         Rejection::MalformedSignature
     );
+}
+
+#[test]
+fn prefixed_spaced_or_mixed_signatures_are_malformed() {
+    let shapes = [
+        format!("sha256={PINNED_SIGNATURE}"),
+        format!("v0={PINNED_SIGNATURE}"),
+        format!(" {PINNED_SIGNATURE}"),
+        format!("{PINNED_SIGNATURE} "),
+        format!("{PINNED_SIGNATURE}\n"),
+        format!("{PINNED_SIGNATURE},{PINNED_SIGNATURE}"),
+        format!("0x{}", &PINNED_SIGNATURE[2..]),
+        // Fullwidth 'ａ' in place of the first 'a'.
+        PINNED_SIGNATURE.replacen('a', "ａ", 1),
+    ];
+    for shape in &shapes {
+        assert_eq!(
+            pinned_with_headers(Some(PINNED_TIMESTAMP), Some(shape)),
+            Rejection::MalformedSignature,
+            "{shape:?}"
+        );
+    }
+}
+
+#[test]
+fn mixed_case_signature_is_accepted() {
+    let mixed: String = PINNED_SIGNATURE
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if i % 2 == 0 {
+                c.to_ascii_uppercase()
+            } else {
+                c
+            }
+        })
+        .collect();
+    assert!(pinned_verifier()
+        .verify_at(
+            Some(PINNED_TIMESTAMP),
+            Some(&mixed),
+            PINNED_BODY.as_bytes(),
+            pinned_now()
+        )
+        .is_ok());
 }
 
 #[test]
