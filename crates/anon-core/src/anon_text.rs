@@ -6,7 +6,8 @@
 //! `<<@USER_ID>>`):
 //!
 //! 1. Leading whitespace, newlines and invisible format characters (zero
-//!    width space, joiners, word joiner, byte order mark) are ignored.
+//!    width space, joiners, word joiner, byte order mark, soft hyphen,
+//!    bidirectional marks and isolates) are ignored.
 //! 2. Nothing left → [`TextRefusal::Empty`] (usage hint).
 //! 3. Starts with `<<@ID>>` → a DM to `ID`; the rest is the body. A rest
 //!    that starts with another mention → [`TextRefusal::MultipleRecipients`];
@@ -179,6 +180,53 @@ mod tests {
             ("<<@u bob>> hi", refused(UnrecognisedMention)),
             ("@bob hi there", refused(UnrecognisedMention)),
             ("  @here listen", refused(UnrecognisedMention)),
+        ];
+        for (input, want) in cases {
+            assert_eq!(parse_anon_text(input), want, "input {input:?}");
+        }
+    }
+
+    /// Inputs an attacker or a careless user might type.
+    #[test]
+    fn adversarial_table() {
+        use TextRefusal::*;
+        let cases: Vec<(&str, AnonText)> = vec![
+            // Bidi marks a right-to-left keyboard puts first are skipped.
+            ("\u{200F}<<@u_bob>> hi", dm("u_bob", "hi")),
+            ("\u{2067}\u{200E} <<@u_bob>>\u{200F} hi", dm("u_bob", "hi")),
+            // Zero-width characters inside a mention make it no mention:
+            // refused at the start, refused (contains `<@`) or inert later.
+            ("<<@u_\u{200B}bob>> hi", refused(UnrecognisedMention)),
+            ("<\u{200B}<@u_bob>> hi", refused(MentionNotAtStart)),
+            ("hi <\u{200D}<@u_bob>>", refused(MentionNotAtStart)),
+            // Near-miss mention syntax.
+            ("<< @u_bob>> hi", post("<< @u_bob>> hi")),
+            ("<<@u_bob> hi", refused(UnrecognisedMention)),
+            ("<@u_bob> hi", refused(MentionNotAtStart)),
+            ("@u_bob hi", refused(UnrecognisedMention)),
+            ("<<@u_bob>>>> hi", dm("u_bob", ">> hi")),
+            ("<<@@u_bob>> hi", refused(UnrecognisedMention)),
+            ("<<@u_bob>><<@u_bob>> hi", refused(MultipleRecipients)),
+            (
+                "<<@u_bob>>\u{200B}<<@u_carol>> hi",
+                refused(MultipleRecipients),
+            ),
+            // Mentions inside code spans or blocks still fail closed.
+            ("use `<<@u_bob>>` here", refused(MentionNotAtStart)),
+            ("```\n<<@u_bob>>\n```", refused(MentionNotAtStart)),
+            ("`<<@u_bob>>` hi", refused(MentionNotAtStart)),
+            // Multi-line: a mention on a later line is not at the start.
+            ("line one\n<<@u_bob>>", refused(MentionNotAtStart)),
+            ("<<@u_bob>>\n\n\u{00A0}", refused(MentionWithoutText)),
+            // Broadcast words typed at the start are refused, later they are
+            // kept (rendering neutralises them).
+            ("@channel hi", refused(UnrecognisedMention)),
+            ("hi @here", post("hi @here")),
+            // Lookalikes are plain text.
+            ("＜＜＠u_bob＞＞ hi", post("＜＜＠u_bob＞＞ hi")),
+            // Ids that could smuggle syntax or paths are refused.
+            ("<<@u_bob/../x>> hi", refused(UnrecognisedMention)),
+            ("<<@u_bob\n>> hi", refused(UnrecognisedMention)),
         ];
         for (input, want) in cases {
             assert_eq!(parse_anon_text(input), want, "input {input:?}");

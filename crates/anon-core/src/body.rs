@@ -72,13 +72,21 @@ impl MessageBody {
 }
 
 /// Characters that carry nothing visible at the edges of a text: Unicode
-/// whitespace, zero-width space, zero-width (non-)joiner, word joiner and
-/// the byte order mark.
+/// whitespace, zero-width space, zero-width (non-)joiner, word joiner, the
+/// byte order mark, the soft hyphen, and the bidirectional marks, embeddings,
+/// overrides and isolates (LRM, RLM, ALM, U+202A–U+202E, U+2066–U+2069), which
+/// a right-to-left keyboard may put in front of a mention.
 pub fn is_ignorable(c: char) -> bool {
     c.is_whitespace()
         || matches!(
             c,
-            '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
+            '\u{00AD}'
+                | '\u{061C}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
         )
 }
 
@@ -139,6 +147,48 @@ mod tests {
             Ok(2)
         );
         assert_eq!(MessageBody::parse(""), Err(BodyError::Empty));
+    }
+
+    #[test]
+    fn bidi_controls_and_soft_hyphens_at_the_edges_are_trimmed() {
+        let body =
+            MessageBody::parse("\u{200F}\u{202B} hi \u{202C}\u{2069}\u{00AD}").expect("non-empty");
+        assert_eq!(body.expose(), "hi");
+        assert_eq!(
+            MessageBody::parse("\u{200E}\u{200F}\u{061C}\u{202E}\u{2066}"),
+            Err(BodyError::Empty)
+        );
+        // Inside the text they stay: they may be meaningful there.
+        assert_eq!(
+            MessageBody::parse("a\u{200F}b").map(|b| b.char_count()),
+            Ok(3)
+        );
+    }
+
+    #[test]
+    fn length_counts_scalar_values_of_combining_marks_and_emoji_sequences() {
+        // "é" written as e + COMBINING ACUTE is two scalar values.
+        let combining = "e\u{0301}".repeat(MAX_BODY_CHARS / 2);
+        assert_eq!(
+            MessageBody::parse(&combining).map(|b| b.char_count()),
+            Ok(2000)
+        );
+        let over = format!("{combining}x");
+        assert_eq!(
+            MessageBody::parse(&over),
+            Err(BodyError::TooLong {
+                chars: 2001,
+                max: 2000
+            })
+        );
+        // A ZWJ family emoji is 7 scalar values; ZWJs inside are kept.
+        let family = "👨\u{200D}👩\u{200D}👧\u{200D}👦";
+        assert_eq!(family.chars().count(), 7);
+        let body = MessageBody::parse(&format!("{family}{family}")).expect("non-empty");
+        assert_eq!(body.char_count(), 14);
+        let many = family.repeat(285); // 1995 scalar values
+        assert!(MessageBody::parse(&format!("{many}abcde")).is_ok());
+        assert!(MessageBody::parse(&format!("{many}abcdef")).is_err());
     }
 
     #[test]
