@@ -96,6 +96,9 @@ impl LogCapture {
                     echo,
                 };
                 let mut builder = builder(level, format);
+                // The capture holds what the server logs; a simulator running
+                // in the same process (demo, tests) is not part of it.
+                builder.filter_module("pumble_sim", log::LevelFilter::Off);
                 builder.target(env_logger::Target::Pipe(Box::new(tee)));
                 builder.try_init().ok().map(|()| capture)
             })

@@ -15,10 +15,7 @@ fn main() -> ExitCode {
     };
     match command {
         Command::Serve => commands::serve(),
-        Command::Demo => {
-            eprintln!("anon: the demo is not available in this build yet");
-            ExitCode::FAILURE
-        }
+        Command::Demo => anon::demo::main(),
         Command::Manifest { public_url } => commands::print_manifest(&public_url),
         Command::CheckConfig => commands::check_config(),
         Command::Reseal { import_plaintext } => commands::reseal(import_plaintext),
