@@ -1,0 +1,582 @@
+//! Ack latency and throughput of the real `anon serve` process, beside a
+//! plain actix-web "200 OK" endpoint measured the same way in the same run
+//! (issue 7, acceptance).
+//!
+//! ```sh
+//! cargo build --release -p anon          # the server binary under test
+//! cargo bench -p anon-tests --bench ack_latency
+//! ```
+//!
+//! Both servers run as child processes, each with one HTTP worker, pinned to
+//! CPU 0 with `taskset` when it exists, so their resident memory and start-up
+//! time are their own. The load comes from this process (client threads and
+//! the simulated Pumble the server talks to), over loopback:
+//!
+//! 1. **throughput**: `CLIENTS` threads, keep-alive connections, each sending
+//!    the next request as soon as the last is answered, for `DURATION`;
+//! 2. **half load**: the same threads paced to half the baseline's measured
+//!    throughput, reporting p99.
+//!
+//! Every `/anon` request is a real, signed `SLASH_COMMAND` with a unique
+//! timestamp and text (the replay guard would refuse repeats), from one of
+//! many simulated senders to another (so rate limits rarely apply). The
+//! server answers at once and carries the command out in the background
+//! against the simulator; when its bounded queue is full it answers "busy"
+//! (also immediately). The status counts are printed, so the figures say
+//! which answers they measured.
+
+use std::io::{Read as _, Write as _};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use pumble_sim::{roles, standard, SeedUser, Simulator};
+
+/// Concurrent client threads.
+const CLIENTS: usize = 4;
+/// Length of each measured phase.
+const DURATION: Duration = Duration::from_secs(5);
+/// Simulated senders (and recipients) added to the workspace.
+const SENDERS: usize = 500;
+/// The argument that turns this binary into the baseline server.
+const BASELINE_FLAG: &str = "--baseline-server";
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == BASELINE_FLAG) {
+        let port = args.get(at + 1).and_then(|p| p.parse().ok()).unwrap_or(0);
+        run_baseline_server(port);
+        return;
+    }
+    // `cargo test --benches` runs bench targets with `--test`-like flags; only
+    // measure under `cargo bench` (which passes `--bench`) or when run by hand.
+    if args.iter().any(|a| a == "--test" || a == "--list") {
+        return;
+    }
+    if let Err(error) = run() {
+        eprintln!("ack_latency: {error}");
+        std::process::exit(1);
+    }
+}
+
+/// The baseline: actix-web, one worker, `POST /hook` answers `200 {}`.
+fn run_baseline_server(port: u16) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime for the baseline server");
+    runtime.block_on(async move {
+        use actix_web::{web, App, HttpResponse, HttpServer};
+        let server = HttpServer::new(|| {
+            App::new()
+                .route(
+                    "/hook",
+                    web::post().to(|_body: web::Bytes| async {
+                        HttpResponse::Ok()
+                            .content_type("application/json")
+                            .body("{}")
+                    }),
+                )
+                .route(
+                    "/health",
+                    web::get().to(|| async { HttpResponse::Ok().finish() }),
+                )
+        })
+        .workers(1)
+        .bind(("127.0.0.1", port))
+        .expect("the baseline binds its port")
+        .run();
+        server.await.expect("the baseline serves");
+    });
+}
+
+type BenchResult<T> = Result<T, String>;
+
+fn run() -> BenchResult<()> {
+    let anon_binary = anon_binary()?;
+    let taskset = which("taskset");
+    println!(
+        "ack_latency: {CLIENTS} client threads, {}s per phase, servers pinned to CPU 0: {}",
+        DURATION.as_secs(),
+        if taskset.is_some() {
+            "yes (taskset -c 0)"
+        } else {
+            "no (taskset not found)"
+        }
+    );
+
+    // The simulated Pumble, fast, with many users.
+    let sim = Simulator::start(pumble_sim::Seed::standard()).map_err(|e| e.to_string())?;
+    sim.set_call_recording(false);
+    for i in 0..SENDERS {
+        let id = sender(i);
+        sim.add_user(SeedUser::new(
+            standard::WORKSPACE,
+            &id,
+            &format!("Bench {i}"),
+            roles::USER,
+        ))
+        .map_err(|e| e.to_string())?;
+        sim.add_member(standard::GENERAL, &id)
+            .map_err(|e| e.to_string())?;
+    }
+    let credentials = sim.app();
+
+    // ----- the baseline --------------------------------------------------------------
+    let baseline_port = free_port()?;
+    let this = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut baseline = spawn_pinned(
+        taskset.as_deref(),
+        Command::new(&this).args([BASELINE_FLAG, &baseline_port.to_string()]),
+    )?;
+    let baseline_addr = SocketAddr::from(([127, 0, 0, 1], baseline_port));
+    let baseline_first = first_answer(baseline_addr, Instant::now(), Duration::from_secs(10))?;
+    let request = |_: u64| Vec::from(&b"{\"messageType\":\"SLASH_COMMAND\"}"[..]);
+    let baseline_load = load(baseline_addr, &request, None, "")?;
+    let baseline_rss = rss_kib(baseline.id());
+    let _ = baseline.kill();
+    let _ = baseline.wait();
+
+    // ----- anon serve ----------------------------------------------------------------------
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let port = free_port()?;
+    let key = sealing_key()?;
+    let mut command = Command::new(&anon_binary);
+    command
+        .arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("PUMBLE_APP_ID", &credentials.app_id)
+        .env("PUMBLE_APP_KEY", &credentials.app_key)
+        .env("PUMBLE_APP_CLIENT_SECRET", &credentials.client_secret)
+        .env("PUMBLE_APP_SIGNING_SECRET", &credentials.signing_secret)
+        .env("TOKEN_ENCRYPTION_KEY", key)
+        .env("DATABASE_PATH", dir.path().join("anon.db"))
+        .env("BIND_ADDRESS", "127.0.0.1")
+        .env("PORT", port.to_string())
+        .env("PUMBLE_API_URL", sim.base_url())
+        .env("HTTP_WORKERS", "1")
+        .env("LOG_LEVEL", "info")
+        // Enough to remember every request of a phase within the 300 s window.
+        .env("REPLAY_GUARD_CAPACITY", "1000000");
+    let log_path = dir.path().join("anon.log");
+    let log_file = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
+    command.stderr(Stdio::from(log_file)).stdout(Stdio::null());
+    let started = Instant::now();
+    let mut anon = spawn_pinned(taskset.as_deref(), &mut command)?;
+    let anon_addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let anon_first = first_answer(anon_addr, started, Duration::from_secs(10))?;
+    let install = sim
+        .driver(&format!("http://{anon_addr}"))
+        .oauth_install(standard::CAROL, None)
+        .map_err(|e| e.to_string())?;
+    if install.status != 200 {
+        return Err(format!("install answered {}", install.status));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let anon_idle_rss = rss_kib(anon.id());
+
+    let secret = credentials.signing_secret.clone();
+    let signed = move |n: u64| slash_body(n);
+    let peak = Arc::new(AtomicU64::new(0));
+    let sampler = rss_sampler(anon.id(), Arc::clone(&peak));
+    let anon_load = load(anon_addr, &signed, None, &secret)?;
+    sampler.stop();
+    let anon_after_rss = rss_kib(anon.id());
+
+    // ----- half of the baseline's throughput, paced ------------------------------------------
+    let half = baseline_load.per_second() / 2.0;
+    let anon_half = load(anon_addr, &signed, Some(half), &secret)?;
+
+    let _ = anon.kill();
+    let _ = anon.wait();
+
+    // ----- report -------------------------------------------------------------------------------
+    println!();
+    println!(
+        "{:<34} {:>10} {:>9} {:>9} {:>9}",
+        "phase", "req/s", "p50 µs", "p99 µs", "max µs"
+    );
+    baseline_load.print("baseline actix 200 OK, max");
+    anon_load.print("anon /anon, max");
+    anon_half.print(&format!("anon /anon, paced {half:.0}/s"));
+    println!();
+    println!(
+        "throughput ratio anon/baseline: {:.2} (target >= 0.80)",
+        anon_load.per_second() / baseline_load.per_second()
+    );
+    println!(
+        "p99 at half the baseline's throughput: {:.2} ms (target < 2 ms)",
+        anon_half.percentile(0.99) as f64 / 1000.0
+    );
+    println!("anon answers at max load: {}", anon_load.statuses());
+    println!("anon answers at half load: {}", anon_half.statuses());
+    println!(
+        "resident memory (VmRSS of the process): anon idle {}, anon peak under load {}, anon after load {}, baseline after load {} (targets: idle < 15 MiB, load < 30 MiB)",
+        mib(anon_idle_rss),
+        mib(Some(peak.load(Ordering::Relaxed)).filter(|p| *p > 0)),
+        mib(anon_after_rss),
+        mib(baseline_rss)
+    );
+    println!(
+        "first answer to GET /health after spawn: anon {} ms (target < 30 ms), baseline {} ms",
+        anon_first.as_millis(),
+        baseline_first.as_millis()
+    );
+    Ok(())
+}
+
+fn sender(i: usize) -> String {
+    format!("u_bench_{i:04}")
+}
+
+/// A unique `/anon` DM from one bench user to the next.
+fn slash_body(n: u64) -> Vec<u8> {
+    let i = usize::try_from(n).unwrap_or(0) % SENDERS;
+    let to = sender((i + 1) % SENDERS);
+    serde_json::json!({
+        "messageType": "SLASH_COMMAND",
+        "slashCommand": "/anon",
+        "text": format!("<<@{to}>> bench message {n}"),
+        "userId": sender(i),
+        "channelId": standard::GENERAL,
+        "workspaceId": standard::WORKSPACE,
+        "triggerId": format!("trg_bench_{n}"),
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// Latencies and statuses of one phase.
+struct Phase {
+    latencies_us: Vec<u32>,
+    statuses: std::collections::BTreeMap<u16, u64>,
+    elapsed: Duration,
+}
+
+impl Phase {
+    fn per_second(&self) -> f64 {
+        self.latencies_us.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn percentile(&self, p: f64) -> u32 {
+        if self.latencies_us.is_empty() {
+            return 0;
+        }
+        let at = ((self.latencies_us.len() - 1) as f64 * p).round() as usize;
+        self.latencies_us[at]
+    }
+
+    fn statuses(&self) -> String {
+        self.statuses
+            .iter()
+            .map(|(status, n)| format!("{status}: {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn print(&self, name: &str) {
+        println!(
+            "{:<34} {:>10.0} {:>9} {:>9} {:>9}",
+            name,
+            self.per_second(),
+            self.percentile(0.50),
+            self.percentile(0.99),
+            self.latencies_us.last().copied().unwrap_or(0)
+        );
+    }
+}
+
+/// Runs `CLIENTS` threads against `addr` for `DURATION`. Unpaced, each sends
+/// as soon as its last answer arrived; paced, the threads together send
+/// `rate` requests a second on a fixed schedule.
+fn load(
+    addr: SocketAddr,
+    body_for: &(dyn Fn(u64) -> Vec<u8> + Sync),
+    rate: Option<f64>,
+    secret: &str,
+) -> BenchResult<Phase> {
+    let counter = AtomicU64::new(0);
+    let started = Instant::now();
+    let deadline = started + DURATION;
+    let results: Vec<BenchResult<(Vec<u32>, Vec<u16>)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..CLIENTS)
+            .map(|thread| {
+                let counter = &counter;
+                scope.spawn(move || -> BenchResult<(Vec<u32>, Vec<u16>)> {
+                    let mut connection = Connection::open(addr)?;
+                    let mut latencies = Vec::with_capacity(100_000);
+                    let mut statuses = Vec::with_capacity(100_000);
+                    let interval = rate.map(|r| Duration::from_secs_f64(CLIENTS as f64 / r));
+                    let mut next = started
+                        + interval.map_or(Duration::ZERO, |i| {
+                            i.mul_f64(thread as f64 / CLIENTS as f64)
+                        });
+                    while Instant::now() < deadline {
+                        if let Some(interval) = interval {
+                            let now = Instant::now();
+                            if next > now {
+                                std::thread::sleep(next - now);
+                            }
+                            next += interval;
+                        }
+                        let n = counter.fetch_add(1, Ordering::Relaxed);
+                        let body = body_for(n);
+                        let timestamp = SystemTime::now()
+                            .duration_since(UNIX_EPOCH)
+                            .map_err(|e| e.to_string())?
+                            .as_millis()
+                            .to_string();
+                        let signature = pumble_verify::sign(secret, &timestamp, &body);
+                        let sent = Instant::now();
+                        let status = connection.post(&body, &timestamp, &signature)?;
+                        latencies
+                            .push(u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX));
+                        statuses.push(status);
+                    }
+                    Ok((latencies, statuses))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("a client thread panicked".to_owned()))
+            })
+            .collect()
+    });
+    let elapsed = started.elapsed();
+    let mut phase = Phase {
+        latencies_us: Vec::new(),
+        statuses: Default::default(),
+        elapsed,
+    };
+    for result in results {
+        let (latencies, statuses) = result?;
+        phase.latencies_us.extend(latencies);
+        for status in statuses {
+            *phase.statuses.entry(status).or_default() += 1;
+        }
+    }
+    phase.latencies_us.sort_unstable();
+    Ok(phase)
+}
+
+/// A minimal keep-alive HTTP/1.1 client: one request in flight, the answer
+/// read by `Content-Length`. Small and predictable, so the client's own cost
+/// is the same for both servers.
+struct Connection {
+    stream: TcpStream,
+    addr: SocketAddr,
+    buffer: Vec<u8>,
+}
+
+impl Connection {
+    fn open(addr: SocketAddr) -> BenchResult<Connection> {
+        let stream = TcpStream::connect(addr).map_err(|e| e.to_string())?;
+        stream.set_nodelay(true).map_err(|e| e.to_string())?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .map_err(|e| e.to_string())?;
+        Ok(Connection {
+            stream,
+            addr,
+            buffer: Vec::with_capacity(4096),
+        })
+    }
+
+    fn post(&mut self, body: &[u8], timestamp: &str, signature: &str) -> BenchResult<u16> {
+        let head = format!(
+            "POST /hook HTTP/1.1\r\nhost: {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nx-pumble-request-timestamp: {timestamp}\r\nx-pumble-request-signature: {signature}\r\n\r\n",
+            self.addr,
+            body.len()
+        );
+        let mut request = head.into_bytes();
+        request.extend_from_slice(body);
+        if self.stream.write_all(&request).is_err() {
+            // The server closed the kept-alive connection: reconnect once.
+            *self = Connection::open(self.addr)?;
+            self.stream.write_all(&request).map_err(|e| e.to_string())?;
+        }
+        self.read_response()
+    }
+
+    fn read_response(&mut self) -> BenchResult<u16> {
+        self.buffer.clear();
+        let mut chunk = [0u8; 4096];
+        loop {
+            if let Some(end) = find(&self.buffer, b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&self.buffer[..end]).to_ascii_lowercase();
+                let status: u16 = head
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|s| s.parse().ok())
+                    .ok_or("no status line")?;
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0);
+                let want = end + 4 + length;
+                while self.buffer.len() < want {
+                    let n = self.stream.read(&mut chunk).map_err(|e| e.to_string())?;
+                    if n == 0 {
+                        return Err("connection closed mid-answer".to_owned());
+                    }
+                    self.buffer.extend_from_slice(&chunk[..n]);
+                }
+                return Ok(status);
+            }
+            let n = self.stream.read(&mut chunk).map_err(|e| e.to_string())?;
+            if n == 0 {
+                return Err("connection closed before an answer".to_owned());
+            }
+            self.buffer.extend_from_slice(&chunk[..n]);
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Polls `GET /health` until it answers 200; returns the time since `since`.
+fn first_answer(addr: SocketAddr, since: Instant, give_up: Duration) -> BenchResult<Duration> {
+    while since.elapsed() < give_up {
+        if let Ok(mut stream) = TcpStream::connect(addr) {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+            let request =
+                format!("GET /health HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n");
+            if stream.write_all(request.as_bytes()).is_ok() {
+                let mut answer = Vec::new();
+                let _ = stream.read_to_end(&mut answer);
+                if answer.starts_with(b"HTTP/1.1 200") {
+                    return Ok(since.elapsed());
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_micros(500));
+    }
+    Err(format!("{addr} did not answer /health within {give_up:?}"))
+}
+
+fn spawn_pinned(taskset: Option<&std::path::Path>, command: &mut Command) -> BenchResult<Child> {
+    let mut pinned;
+    let command = match taskset {
+        Some(taskset) => {
+            pinned = Command::new(taskset);
+            pinned
+                .arg("-c")
+                .arg("0")
+                .arg(command.get_program())
+                .args(command.get_args());
+            for (key, value) in command.get_envs() {
+                match value {
+                    Some(value) => pinned.env(key, value),
+                    None => pinned.env_remove(key),
+                };
+            }
+            &mut pinned
+        }
+        None => command,
+    };
+    command.stdin(Stdio::null());
+    command
+        .spawn()
+        .map_err(|e| format!("spawning the server: {e}"))
+}
+
+fn free_port() -> BenchResult<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
+}
+
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|dir| PathBuf::from(dir).join(program))
+        .find(|path| path.is_file())
+}
+
+/// `target/release/anon`, next to this bench's own target folder.
+fn anon_binary() -> BenchResult<PathBuf> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    // target/release/deps/ack_latency-<hash>
+    let release = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .ok_or("cannot locate the target folder")?;
+    let binary = release.join("anon");
+    if binary.is_file() {
+        Ok(binary)
+    } else {
+        Err(format!(
+            "{} not found: run `cargo build --release -p anon` first",
+            binary.display()
+        ))
+    }
+}
+
+/// A fresh sealing key, base64, as `TOKEN_ENCRYPTION_KEY` wants it.
+fn sealing_key() -> BenchResult<String> {
+    use secrecy::ExposeSecret as _;
+    let key = anon_store::EncryptionKey::generate().map_err(|e| e.to_string())?;
+    Ok(key.to_base64().expose_secret().to_owned())
+}
+
+/// `VmRSS` of a process in KiB, from `/proc/<pid>/status`.
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+fn mib(kib: Option<u64>) -> String {
+    kib.map_or("n/a".to_owned(), |k| {
+        format!("{:.1} MiB", k as f64 / 1024.0)
+    })
+}
+
+/// Samples a process's RSS every 50 ms, keeping the peak, until stopped.
+struct RssSampler {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+fn rss_sampler(pid: u32, peak: Arc<AtomicU64>) -> RssSampler {
+    let stop = Arc::new(AtomicBool::new(false));
+    let thread = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                if let Some(rss) = rss_kib(pid) {
+                    peak.fetch_max(rss, Ordering::Relaxed);
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        })
+    };
+    RssSampler {
+        stop,
+        thread: Some(thread),
+    }
+}
+
+impl RssSampler {
+    fn stop(mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,372 @@
+//! The privacy scenario (issue 7 item 9): every flow runs with the server's
+//! logs captured at trace level, then
+//!
+//! * (a) no user but the workspace admins, in the reports channel, ever sees
+//!   an anonymous message's author next to it (each simulated user's view
+//!   is rendered and checked);
+//! * (b) no captured log line holds a body, a token, a secret, a signature,
+//!   the OAuth code, or an author id on the same line as a message or
+//!   conversation id;
+//! * (c) the raw database, `-wal` and `-shm` files hold no user id, body or
+//!   token of the scenario.
+//!
+//! Its own test binary: the logger is process-wide, and no other test may
+//! write into (or miss from) this capture.
+
+use anon::logging::LogCapture;
+use anon::settings::LogFormat;
+use anon_tests::privacy::{
+    authors_beside_ids, authors_in_views, find_in_files, find_in_lines, hex_runs_in_lines,
+    AnonymousMessage, Kind, RenderedView, Sensitive,
+};
+use anon_tests::{button_value, TestApp};
+use pumble_sim::standard::{
+    ALICE, BOB, CAROL, DAVE, ERIN, FRANK, GENERAL, GRACE, HEIDI, IVAN, WORKSPACE,
+};
+use pumble_sim::{roles, Message, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use secrecy::ExposeSecret as _;
+
+const EVERYONE: [&str; 9] = [CAROL, DAVE, ALICE, BOB, ERIN, FRANK, GRACE, HEIDI, IVAN];
+
+/// One anonymous send of the scenario.
+struct Sent {
+    author: &'static str,
+    body: &'static str,
+    marker: &'static str,
+}
+
+fn name_of(app: &TestApp, user: &str) -> String {
+    app.sim.user(user).map(|u| u.name).unwrap_or_default()
+}
+
+fn bot_post_with(app: &TestApp, marker: &str) -> Message {
+    let bot = app.sim.bot_user_id(WORKSPACE).unwrap_or_default();
+    anon_tests::wait_until(
+        &format!("a post with {marker}"),
+        anon_tests::DEFAULT_WAIT,
+        || {
+            app.sim
+                .channels(WORKSPACE)
+                .iter()
+                .flat_map(|c| app.sim.messages_in(&c.id))
+                .find(|m| m.author == bot && format!("{}{}", m.text, m.blocks).contains(marker))
+        },
+    )
+    .expect("the anonymous message was delivered")
+}
+
+#[test]
+fn no_author_identity_reaches_users_logs_or_database_files() {
+    // Before anything else, so every line of the process is captured.
+    let capture = LogCapture::install(
+        log::LevelFilter::Trace,
+        LogFormat::Text,
+        std::env::var_os("TEST_LOG").is_some(),
+    )
+    .expect("the capturing logger is the first logger of this process");
+
+    let app = TestApp::spawn();
+    let sent = run_every_flow(&app);
+
+    // ----- what the scenario used -----------------------------------------------
+    let credentials = app.sim.app();
+    let probe = app.store().expect("database opens");
+    let carol_token = probe
+        .block_on(probe.store().tokens().user_token(WORKSPACE, CAROL))
+        .expect("query")
+        .expect("the installer's token is stored");
+    let bot_token = app.sim.bot_token(WORKSPACE).expect("installed");
+    // A signature the server verified (a real request signed by the driver's
+    // secret, sent with its headers).
+    let body = br#"{"messageType":"SLASH_COMMAND","slashCommand":"/anon","text":"signed kestrel9","userId":"u_erin","channelId":"ch_general","workspaceId":"ws_1","triggerId":"trg_sig"}"#;
+    let (timestamp, signature) = app.pumble.signature_headers(body);
+    let answer = app
+        .pumble
+        .send_with_headers(
+            "/hook",
+            body,
+            &[
+                (TIMESTAMP_HEADER, &timestamp),
+                (SIGNATURE_HEADER, &signature),
+            ],
+        )
+        .expect("answered");
+    assert!(answer.is_success());
+    app.wait_for_notice(ERIN, "Posted anonymously")
+        .expect("Erin's post");
+
+    let mut anonymous = Vec::new();
+    let mut ids = Vec::new();
+    for s in &sent {
+        let post = bot_post_with(&app, s.marker);
+        let id = button_value(&post.blocks, "anon_reply").expect("anon's message id");
+        let stored = probe
+            .block_on(probe.store().messages().get(WORKSPACE, &id))
+            .expect("query")
+            .expect("stored");
+        assert_eq!(
+            stored.author_id.expose_secret(),
+            s.author,
+            "authorship is per message"
+        );
+        ids.extend([id, stored.conversation_id.clone(), post.id.clone()]);
+        anonymous.push(AnonymousMessage {
+            marker: s.marker.to_owned(),
+            author_id: s.author.to_owned(),
+            author_name: name_of(&app, s.author),
+        });
+    }
+    drop(probe);
+
+    // ----- (a) what each person sees -------------------------------------------
+    let reports = app
+        .sim
+        .channels(WORKSPACE)
+        .into_iter()
+        .find(|c| {
+            c.name
+                .as_deref()
+                .is_some_and(|n| n.starts_with("anon-reports"))
+        })
+        .expect("the reports channel exists");
+    let reports_section = format!("#{}", reports.name.clone().unwrap_or_default());
+    let views: Vec<RenderedView> = EVERYONE
+        .iter()
+        .map(|user| {
+            let role = app.sim.user(user).map(|u| u.role).unwrap_or_default();
+            RenderedView {
+                viewer_id: (*user).to_owned(),
+                viewer_is_admin: role == roles::OWNER || role == roles::ADMINISTRATOR,
+                text: app.sim.render_view(user),
+            }
+        })
+        .collect();
+    let leaks = authors_in_views(&views, &anonymous, &reports_section);
+    assert!(
+        leaks.is_empty(),
+        "authors visible next to their messages: {leaks:?}"
+    );
+    for message in &anonymous {
+        let seen_by_others = views
+            .iter()
+            .filter(|v| v.viewer_id != message.author_id && v.text.contains(&message.marker))
+            .count();
+        assert!(seen_by_others > 0, "the check saw the message at all");
+    }
+    // The reports channel is the admins' only; there they see the reported
+    // authors (the check above is not vacuous).
+    for member in &reports.members {
+        let role = app.sim.user(member).map(|u| (u.role, u.is_addon_bot));
+        assert!(
+            matches!(role, Some((ref r, false)) if r == roles::OWNER || r == roles::ADMINISTRATOR)
+                || matches!(role, Some((_, true))),
+            "{member} is in the reports channel"
+        );
+    }
+    let dave = &views[1].text;
+    assert!(dave.contains(&reports_section) && dave.contains("Heidi") && dave.contains("Alice"));
+
+    // ----- (b) the logs ----------------------------------------------------------
+    let lines: Vec<String> = capture
+        .lines()
+        .into_iter()
+        // The simulated Pumble runs in this process too; its lines are not
+        // the server's.
+        .filter(|line| {
+            line.split_whitespace()
+                .nth(2)
+                .is_none_or(|t| !t.starts_with("pumble_sim"))
+        })
+        .collect();
+    assert!(
+        lines.iter().any(|l| l.contains("POST /hook")),
+        "the server's request lines were captured ({} lines)",
+        lines.len()
+    );
+    let mut secrets: Vec<Sensitive> = sent
+        .iter()
+        .map(|s| Sensitive::new(Kind::Body, s.body))
+        .collect();
+    secrets.extend([
+        Sensitive::new(Kind::Body, "signed kestrel9"),
+        Sensitive::new(Kind::Token, bot_token.clone()),
+        Sensitive::new(Kind::Token, carol_token.expose_secret()),
+        Sensitive::new(Kind::Secret, credentials.signing_secret.clone()),
+        Sensitive::new(Kind::Secret, credentials.app_key.clone()),
+        Sensitive::new(Kind::Secret, credentials.client_secret.clone()),
+        Sensitive::new(
+            Kind::Secret,
+            app.settings().token_encryption_key.expose_secret(),
+        ),
+        Sensitive::new(Kind::Signature, signature),
+        Sensitive::new(Kind::OAuthCode, app.install_code().unwrap_or_default()),
+    ]);
+    let leaks = find_in_lines(&lines, &secrets);
+    assert!(leaks.is_empty(), "sensitive values in the logs: {leaks:?}");
+    let leaks = hex_runs_in_lines(&lines, 64);
+    assert!(
+        leaks.is_empty(),
+        "signature-like values in the logs: {leaks:?}"
+    );
+    let authors: Vec<String> = sent.iter().map(|s| s.author.to_owned()).collect();
+    let leaks = authors_beside_ids(&lines, &authors, &ids);
+    assert!(
+        leaks.is_empty(),
+        "an author next to a message or conversation: {leaks:?}"
+    );
+
+    // ----- (c) the database files --------------------------------------------------
+    let mut at_rest: Vec<Sensitive> = EVERYONE
+        .iter()
+        .map(|u| Sensitive::new(Kind::UserId, *u))
+        .collect();
+    at_rest.extend(sent.iter().map(|s| Sensitive::new(Kind::Body, s.body)));
+    at_rest.extend([
+        Sensitive::new(Kind::Token, bot_token),
+        Sensitive::new(Kind::Token, carol_token.expose_secret()),
+    ]);
+    let files = app.database_files();
+    let leaks = find_in_files(&files, &at_rest).expect("files readable");
+    assert!(
+        leaks.is_empty(),
+        "plaintext in the database files (running): {leaks:?}"
+    );
+    let mut app = app;
+    app.stop_server().expect("graceful stop");
+    let leaks = find_in_files(&files, &at_rest).expect("files readable");
+    assert!(
+        leaks.is_empty(),
+        "plaintext in the database files (stopped): {leaks:?}"
+    );
+}
+
+/// Runs every flow once; returns the anonymous sends (author, body, marker).
+fn run_every_flow(app: &TestApp) -> Vec<Sent> {
+    let acked = |answer: pumble_sim::AppResponse| {
+        assert!(answer.is_success(), "answered {}", answer.status);
+    };
+    // A DM, and the recipient's reply through the modal.
+    acked(
+        app.pumble
+            .slash(
+                ALICE,
+                GENERAL,
+                "/anon",
+                "<<@u_bob>> your review was harsh privdm1",
+            )
+            .expect("answered"),
+    );
+    let dm = bot_post_with(app, "privdm1");
+    acked(
+        app.pumble
+            .click(BOB, &dm.id, "anon_reply")
+            .expect("answered"),
+    );
+    acked(
+        app.pumble
+            .submit_modal(BOB, &[("anon_reply_text", "it was deserved privreply2")])
+            .expect("answered"),
+    );
+    bot_post_with(app, "privreply2");
+    // A channel post, and an anonymous reply in its thread.
+    let post = app
+        .post_anonymously(GRACE, GENERAL, "the office is too cold privpost3")
+        .expect("posted");
+    acked(
+        app.pumble
+            .click(HEIDI, &post.id, "anon_reply")
+            .expect("answered"),
+    );
+    acked(
+        app.pumble
+            .submit_modal(HEIDI, &[("anon_reply_text", "far too cold privthread4")])
+            .expect("answered"),
+    );
+    let reply = bot_post_with(app, "privthread4");
+    // /anon typed inside someone's thread.
+    let root = app
+        .sim
+        .post_as(CAROL, GENERAL, "lunch plans?", None)
+        .expect("a thread");
+    acked(
+        app.pumble
+            .slash_in_thread(
+                IVAN,
+                GENERAL,
+                &root.id,
+                "/anon",
+                "not pizza again privslash5",
+            )
+            .expect("answered"),
+    );
+    bot_post_with(app, "privslash5");
+    // Reports: a thread reply (by an owner) and a DM (by its recipient).
+    acked(
+        app.pumble
+            .click(CAROL, &reply.id, "anon_report")
+            .expect("answered"),
+    );
+    app.wait_for_notice(CAROL, "Reported").expect("reported");
+    acked(
+        app.pumble
+            .click(BOB, &dm.id, "anon_report")
+            .expect("answered"),
+    );
+    app.wait_for_notice(BOB, "Reported").expect("reported");
+    // Opting out and in, and refusals (their bodies must not leak either).
+    acked(
+        app.pumble
+            .slash(IVAN, GENERAL, "/anon-block", "")
+            .expect("answered"),
+    );
+    acked(
+        app.pumble
+            .slash(ALICE, GENERAL, "/anon", "<<@u_ivan>> refused privoptout6")
+            .expect("answered"),
+    );
+    app.wait_for_notice(ALICE, "opted out").expect("refused");
+    acked(
+        app.pumble
+            .slash(IVAN, GENERAL, "/anon-unblock", "")
+            .expect("answered"),
+    );
+    acked(
+        app.pumble
+            .slash(
+                ALICE,
+                GENERAL,
+                "/anon",
+                "hey <<@u_bob>> refused privmention7",
+            )
+            .expect("answered"),
+    );
+    app.wait_for_notice(ALICE, "does not start with the mention")
+        .expect("refused");
+    vec![
+        Sent {
+            author: ALICE,
+            body: "your review was harsh privdm1",
+            marker: "privdm1",
+        },
+        Sent {
+            author: BOB,
+            body: "it was deserved privreply2",
+            marker: "privreply2",
+        },
+        Sent {
+            author: GRACE,
+            body: "the office is too cold privpost3",
+            marker: "privpost3",
+        },
+        Sent {
+            author: HEIDI,
+            body: "far too cold privthread4",
+            marker: "privthread4",
+        },
+        Sent {
+            author: IVAN,
+            body: "not pizza again privslash5",
+            marker: "privslash5",
+        },
+    ]
+}
