@@ -67,7 +67,8 @@ pub struct NewMessage<'a> {
     pub recipient_id: Option<&'a str>,
     /// The message text (sealed at rest).
     pub body: &'a str,
-    /// Channel the message is posted in, when known.
+    /// Channel the message is posted in, when known. A DM's channel (the
+    /// bot's DM channel with one person) is sealed at rest, never plain.
     pub channel_id: Option<&'a str>,
     /// Pumble id of the thread root the message is posted under, if any.
     pub thread_root_id: Option<&'a str>,
@@ -85,16 +86,26 @@ impl fmt::Debug for NewMessage<'_> {
             .field("author_id", &"[REDACTED]")
             .field("recipient_id", &self.recipient_id.map(|_| "[REDACTED]"))
             .field("body", &"[REDACTED]")
-            .field("channel_id", &self.channel_id)
+            .field("channel_id", &shown_channel(self.kind, self.channel_id))
             .field("thread_root_id", &self.thread_root_id)
             .field("created_at", &self.created_at)
             .finish()
     }
 }
 
+/// A channel id as `Debug` shows it: a DM's is the bot's channel with one
+/// person, so it is redacted like the recipient.
+fn shown_channel(kind: MessageKind, channel: Option<&str>) -> Option<&str> {
+    match kind {
+        MessageKind::Dm => channel.map(|_| "[REDACTED]"),
+        MessageKind::Channel | MessageKind::Thread => channel,
+    }
+}
+
 /// A recorded message with its sealed values opened. Identities and the
-/// body are [`SecretString`]s, so `Debug` redacts them.
-#[derive(Debug, Clone)]
+/// body are [`SecretString`]s, so `Debug` redacts them, and so is a DM's
+/// channel.
+#[derive(Clone)]
 pub struct StoredMessage {
     /// Our id of the message.
     pub id: String,
@@ -110,7 +121,8 @@ pub struct StoredMessage {
     pub recipient_id: Option<SecretString>,
     /// The text.
     pub body: SecretString,
-    /// Channel it was posted in, when known.
+    /// Channel it was posted in, when known (for a DM, opened from its
+    /// sealed copy).
     pub channel_id: Option<String>,
     /// Pumble id of the thread root it was posted under.
     pub thread_root_id: Option<String>,
@@ -118,6 +130,27 @@ pub struct StoredMessage {
     pub platform_message_id: Option<String>,
     /// Unix time in seconds.
     pub created_at: i64,
+}
+
+impl fmt::Debug for StoredMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredMessage")
+            .field("id", &self.id)
+            .field("conversation_id", &self.conversation_id)
+            .field("workspace_id", &self.workspace_id)
+            .field("kind", &self.kind)
+            .field("author_id", &self.author_id)
+            .field("recipient_id", &self.recipient_id)
+            .field("body", &self.body)
+            .field(
+                "channel_id",
+                &shown_channel(self.kind, self.channel_id.as_deref()),
+            )
+            .field("thread_root_id", &self.thread_root_id)
+            .field("platform_message_id", &self.platform_message_id)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
 }
 
 /// A conversation's public facts (no identities live at this level).
@@ -129,7 +162,8 @@ pub struct ConversationInfo {
     pub workspace_id: String,
     /// The kind of its first message.
     pub kind: MessageKind,
-    /// Its channel, when known.
+    /// Its channel, when known; always `None` for a DM conversation (a DM
+    /// channel points at a person and is kept only sealed, per message).
     pub channel_id: Option<String>,
     /// The Pumble thread root replies go under, when known.
     pub thread_root_id: Option<String>,
@@ -161,6 +195,15 @@ pub(crate) fn recipient_place<'a>(workspace: &'a str, message_id: &'a str) -> Pl
     }
 }
 
+/// Where a DM's channel is sealed: it is the bot's DM channel with one
+/// person, so it is an identity like the recipient.
+pub(crate) fn dm_channel_place<'a>(workspace: &'a str, message_id: &'a str) -> Place<'a> {
+    Place {
+        column: "channel_sealed",
+        ..author_place(workspace, message_id)
+    }
+}
+
 pub(crate) fn body_place<'a>(workspace: &'a str, message_id: &'a str) -> Place<'a> {
     Place {
         column: "body_sealed",
@@ -173,6 +216,8 @@ pub(crate) struct SealedMessage {
     pub(crate) author: Vec<u8>,
     pub(crate) recipient: Option<Vec<u8>>,
     pub(crate) body: Vec<u8>,
+    /// The channel of a DM (never stored plain).
+    pub(crate) dm_channel: Option<Vec<u8>>,
 }
 
 pub(crate) fn seal_message(
@@ -182,8 +227,18 @@ pub(crate) fn seal_message(
     author: &str,
     recipient: Option<&str>,
     body: &str,
+    dm_channel: Option<&str>,
 ) -> Result<SealedMessage, StoreError> {
     Ok(SealedMessage {
+        dm_channel: dm_channel
+            .map(|channel| {
+                keys.seal(
+                    SubKey::Identity,
+                    dm_channel_place(workspace, message_id),
+                    channel.as_bytes(),
+                )
+            })
+            .transpose()?,
         author: keys.seal(
             SubKey::Identity,
             author_place(workspace, message_id),
@@ -216,6 +271,7 @@ struct MessageRow {
     recipient_sealed: Option<Vec<u8>>,
     body_sealed: Vec<u8>,
     channel_id: Option<String>,
+    channel_sealed: Option<Vec<u8>>,
     thread_root_id: Option<String>,
     platform_message_id: Option<String>,
     created_at: i64,
@@ -249,6 +305,7 @@ impl<'a> Messages<'a> {
             message.author_id,
             message.recipient_id,
             message.body,
+            dm_channel(message),
         )?;
         let mut tx = self.store.begin_write().await?;
         insert_message(
@@ -336,7 +393,8 @@ impl<'a> Messages<'a> {
     ) -> Result<Option<StoredMessage>, StoreError> {
         let row: Option<MessageRow> = sqlx::query_as(
             "SELECT id, conversation_id, workspace_id, kind, author_sealed, recipient_sealed, \
-                    body_sealed, channel_id, thread_root_id, platform_message_id, created_at \
+                    body_sealed, channel_id, channel_sealed, thread_root_id, platform_message_id, \
+                    created_at \
              FROM messages WHERE id = ?1 AND workspace_id = ?2",
         )
         .bind(message_id)
@@ -356,6 +414,7 @@ impl<'a> Messages<'a> {
             recipient_sealed: recipient,
             body_sealed: body,
             channel_id,
+            channel_sealed,
             thread_root_id,
             platform_message_id,
             created_at,
@@ -377,6 +436,14 @@ impl<'a> Messages<'a> {
             })
             .transpose()?;
         let body = keys.open_string(SubKey::Body, body_place(&workspace_id, &id), &body)?;
+        let channel_id = match channel_sealed {
+            Some(sealed) => Some(keys.open_string(
+                SubKey::Identity,
+                dm_channel_place(&workspace_id, &id),
+                &sealed,
+            )?),
+            None => channel_id,
+        };
         Ok(StoredMessage {
             author_id: SecretString::from(author_id),
             recipient_id: recipient_id.map(SecretString::from),
@@ -426,6 +493,22 @@ impl<'a> Messages<'a> {
 }
 
 /// Inserts the conversation (if new) and the message inside a transaction.
+/// The channel to seal: a DM's only. A DM's channel is the bot's DM channel
+/// with one person (for an anonymous reply, the author of the message replied
+/// to), so it is never stored plain.
+fn dm_channel<'a>(message: &NewMessage<'a>) -> Option<&'a str> {
+    (message.kind == MessageKind::Dm)
+        .then_some(message.channel_id)
+        .flatten()
+}
+
+/// The channel to store plain: a channel post's or thread reply's only.
+fn plain_channel<'a>(message: &NewMessage<'a>) -> Option<&'a str> {
+    (message.kind != MessageKind::Dm)
+        .then_some(message.channel_id)
+        .flatten()
+}
+
 async fn insert_message(
     conn: &mut SqliteConnection,
     message: &NewMessage<'_>,
@@ -439,7 +522,7 @@ async fn insert_message(
     .bind(message.conversation_id)
     .bind(message.workspace_id)
     .bind(message.kind.as_code())
-    .bind(message.channel_id)
+    .bind(plain_channel(message))
     .bind(message.thread_root_id)
     .bind(message.created_at)
     .execute(&mut *conn)
@@ -454,8 +537,9 @@ async fn insert_message(
     }
     let inserted = sqlx::query(
         "INSERT INTO messages (id, conversation_id, workspace_id, kind, key_id, author_sealed, \
-                               recipient_sealed, body_sealed, channel_id, thread_root_id, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                               recipient_sealed, body_sealed, channel_id, channel_sealed, \
+                               thread_root_id, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )
     .bind(message.id)
     .bind(message.conversation_id)
@@ -465,7 +549,8 @@ async fn insert_message(
     .bind(&sealed.author)
     .bind(&sealed.recipient)
     .bind(&sealed.body)
-    .bind(message.channel_id)
+    .bind(plain_channel(message))
+    .bind(&sealed.dm_channel)
     .bind(message.thread_root_id)
     .bind(message.created_at)
     .execute(&mut *conn)

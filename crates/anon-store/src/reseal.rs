@@ -12,7 +12,7 @@ use sqlx::SqliteConnection;
 use crate::audit::{actor_place, target_place};
 use crate::error::StoreError;
 use crate::keys::{KeyId, KeyRing, SubKey};
-use crate::messages::{author_place, body_place, recipient_place};
+use crate::messages::{author_place, body_place, dm_channel_place, recipient_place};
 use crate::opt_outs::user_place;
 use crate::rate_limits::{decode_units, encode_units, scope_purpose, subject_place, units_place};
 use crate::sealing::{decode_parts, HashPurpose};
@@ -192,6 +192,7 @@ struct SealedMessageRow {
     author_sealed: Vec<u8>,
     recipient_sealed: Option<Vec<u8>>,
     body_sealed: Vec<u8>,
+    channel_sealed: Option<Vec<u8>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -238,7 +239,7 @@ async fn reseal_messages(
     limit: i64,
 ) -> Result<u64, StoreError> {
     let rows: Vec<SealedMessageRow> = sqlx::query_as(
-        "SELECT id, workspace_id, author_sealed, recipient_sealed, body_sealed \
+        "SELECT id, workspace_id, author_sealed, recipient_sealed, body_sealed, channel_sealed \
          FROM messages WHERE key_id = ?1 LIMIT ?2",
     )
     .bind(previous.as_bytes().as_slice())
@@ -252,8 +253,18 @@ async fn reseal_messages(
         author_sealed: author,
         recipient_sealed: recipient,
         body_sealed: body,
+        channel_sealed: channel,
     } in rows
     {
+        let channel_place = dm_channel_place(&ws, &id);
+        let channel = match channel {
+            Some(sealed) => Some(keys.seal(
+                SubKey::Identity,
+                channel_place,
+                &keys.open(SubKey::Identity, channel_place, &sealed)?,
+            )?),
+            None => None,
+        };
         let author_place = author_place(&ws, &id);
         let recipient_place = recipient_place(&ws, &id);
         let body_place = body_place(&ws, &id);
@@ -276,7 +287,8 @@ async fn reseal_messages(
             &keys.open(SubKey::Body, body_place, &body)?,
         )?;
         done += sqlx::query(
-            "UPDATE messages SET key_id = ?1, author_sealed = ?2, recipient_sealed = ?3, body_sealed = ?4 \
+            "UPDATE messages SET key_id = ?1, author_sealed = ?2, recipient_sealed = ?3, body_sealed = ?4, \
+                                 channel_sealed = ?7 \
              WHERE id = ?5 AND key_id = ?6",
         )
         .bind(current_key(keys))
@@ -285,6 +297,7 @@ async fn reseal_messages(
         .bind(body)
         .bind(&id)
         .bind(previous.as_bytes().as_slice())
+        .bind(channel)
         .execute(&mut *conn)
         .await?
         .rows_affected();

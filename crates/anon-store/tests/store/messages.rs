@@ -262,3 +262,70 @@ async fn delete_removes_one_message_and_its_conversation_once_empty() {
         .expect("conversation")
         .is_none());
 }
+
+#[tokio::test]
+async fn dm_channels_are_sealed_and_never_stored_plain() {
+    let db = TestDb::new();
+    let store = db.open_a().await;
+    let secrets = populate(&store).await;
+    let mut raw = db.raw().await;
+    let rows: Vec<(String, Option<String>, Option<Vec<u8>>)> =
+        sqlx::query_as("SELECT id, channel_id, channel_sealed FROM messages ORDER BY id")
+            .fetch_all(&mut raw)
+            .await
+            .expect("rows");
+    for (id, plain, sealed) in &rows {
+        if id.starts_with("msg-dm") {
+            assert_eq!(plain, &None, "{id}: a DM channel points at a person");
+            assert!(sealed.is_some(), "{id}: the DM channel is kept sealed");
+        } else {
+            assert_eq!(plain.as_deref(), Some(CHANNEL), "{id}");
+            assert_eq!(sealed, &None, "{id}");
+        }
+    }
+    let conversation_channels: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT kind, channel_id FROM conversations")
+            .fetch_all(&mut raw)
+            .await
+            .expect("conversations");
+    for (kind, channel) in &conversation_channels {
+        if kind == "DM" {
+            assert_eq!(channel, &None, "DM conversations keep no channel");
+        }
+    }
+    let info = store
+        .messages()
+        .conversation(WS, "conv-dm")
+        .await
+        .expect("conversation")
+        .expect("exists");
+    assert_eq!(info.channel_id, None);
+    // Debug of a DM, stored or new, does not show its channel either.
+    let dm = store
+        .messages()
+        .get(WS, "msg-dm-2")
+        .await
+        .expect("get")
+        .expect("dm");
+    let shown = format!("{dm:?}");
+    for secret in secrets.all() {
+        assert!(!shown.contains(secret), "{shown} shows {secret}");
+    }
+    let new = anon_store::NewMessage {
+        channel_id: Some(ALICE_DM_CHANNEL),
+        ..message("m", "c", MessageKind::Dm, BOB, Some(ALICE), DM_BODY)
+    };
+    assert!(!format!("{new:?}").contains(ALICE_DM_CHANNEL));
+    // The sealed channel is bound to its row like every sealed value.
+    sqlx::query(
+        "UPDATE messages SET channel_sealed = \
+         (SELECT channel_sealed FROM messages WHERE id = 'msg-dm-1') WHERE id = 'msg-dm-2'",
+    )
+    .execute(&mut raw)
+    .await
+    .expect("swap");
+    assert!(matches!(
+        store.messages().get(WS, "msg-dm-2").await,
+        Err(StoreError::SealBroken { .. })
+    ));
+}

@@ -86,6 +86,8 @@ pub struct Secrets {
     pub user_ids: Vec<&'static str>,
     pub bodies: Vec<&'static str>,
     pub tokens: Vec<&'static str>,
+    /// DM channels: each is the bot's DM channel with one person.
+    pub dm_channels: Vec<&'static str>,
 }
 
 impl Secrets {
@@ -94,6 +96,7 @@ impl Secrets {
             .iter()
             .chain(&self.bodies)
             .chain(&self.tokens)
+            .chain(&self.dm_channels)
             .copied()
             .collect()
     }
@@ -106,6 +109,11 @@ pub const DAVE: &str = "U0DAVEOPTEDOUT4";
 pub const BOT_USER: &str = "U0BOTUSERID0005";
 pub const BOT_TOKEN: &str = "xpat-bot-token-0f3a9c2e7d114b6a";
 pub const USER_TOKEN: &str = "xpat-user-token-5e8d1c0b9a7f2e46";
+/// The bot's DM channel with Bob (where Alice's anonymous DM lands).
+pub const BOB_DM_CHANNEL: &str = "D-BOB-DMCHANNEL-77";
+/// The bot's DM channel with Alice (where Bob's anonymous reply lands: it
+/// points at the author of the first message).
+pub const ALICE_DM_CHANNEL: &str = "D-ALICE-DMCHANNEL-88";
 pub const DM_BODY: &str = "meet me behind the old library at noon";
 pub const DM_REPLY_BODY: &str = "who is this and how did you know";
 pub const CHANNEL_BODY: &str = "the quarterly numbers were invented";
@@ -156,22 +164,28 @@ pub async fn populate(store: &Store) -> Secrets {
         .expect("save tokens");
     let messages = store.messages();
     for new in [
-        message(
-            "msg-dm-1",
-            "conv-dm",
-            MessageKind::Dm,
-            ALICE,
-            Some(BOB),
-            DM_BODY,
-        ),
-        message(
-            "msg-dm-2",
-            "conv-dm",
-            MessageKind::Dm,
-            BOB,
-            Some(ALICE),
-            DM_REPLY_BODY,
-        ),
+        NewMessage {
+            channel_id: Some(BOB_DM_CHANNEL),
+            ..message(
+                "msg-dm-1",
+                "conv-dm",
+                MessageKind::Dm,
+                ALICE,
+                Some(BOB),
+                DM_BODY,
+            )
+        },
+        NewMessage {
+            channel_id: Some(ALICE_DM_CHANNEL),
+            ..message(
+                "msg-dm-2",
+                "conv-dm",
+                MessageKind::Dm,
+                BOB,
+                Some(ALICE),
+                DM_REPLY_BODY,
+            )
+        },
         message(
             "msg-ch-1",
             "conv-ch",
@@ -236,6 +250,7 @@ pub async fn populate(store: &Store) -> Secrets {
         user_ids: vec![ALICE, BOB, CAROL, DAVE, BOT_USER],
         bodies: vec![DM_BODY, DM_REPLY_BODY, CHANNEL_BODY, THREAD_BODY],
         tokens: vec![BOT_TOKEN, USER_TOKEN],
+        dm_channels: vec![BOB_DM_CHANNEL, ALICE_DM_CHANNEL],
     }
 }
 
@@ -253,6 +268,14 @@ pub async fn assert_populated_readable(store: &Store) {
         Some(BOB)
     );
     assert_eq!(dm.body.expose_secret(), DM_BODY);
+    assert_eq!(dm.channel_id.as_deref(), Some(BOB_DM_CHANNEL));
+    let dm_reply = store
+        .messages()
+        .get(WS, "msg-dm-2")
+        .await
+        .expect("get")
+        .expect("dm reply");
+    assert_eq!(dm_reply.channel_id.as_deref(), Some(ALICE_DM_CHANNEL));
     let reply = store
         .messages()
         .get(WS, "msg-th-1")
