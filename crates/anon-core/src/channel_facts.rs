@@ -1,6 +1,8 @@
 //! Facts about a channel that decide whether an anonymous post there would
 //! still be anonymous (D6).
 
+use std::collections::HashSet;
+
 use crate::ids::UserId;
 use crate::workspace_member::WorkspaceMember;
 
@@ -54,17 +56,26 @@ pub struct ChannelFacts {
 
 /// How many of `members` (the channel's `users`) are active humans
 /// according to `users` (the workspace user list). Ids missing from the list
-/// are not counted, so doubt makes the count smaller, never larger.
+/// are not counted, and an id listed twice (in either list) counts once, so
+/// doubt makes the count smaller, never larger.
 pub fn count_human_members(members: &[UserId], users: &[WorkspaceMember]) -> u32 {
-    let count = members
+    let active_humans: HashSet<&UserId> = users
         .iter()
-        .filter(|member| {
-            users
-                .iter()
-                .any(|user| &user.id == *member && user.is_active_human())
-        })
-        .count();
-    u32::try_from(count).unwrap_or(u32::MAX)
+        .filter(|user| user.is_active_human())
+        .map(|user| &user.id)
+        .collect();
+    // A user listed twice in the workspace list, once active and once not,
+    // is not trusted to be active.
+    let doubtful: HashSet<&UserId> = users
+        .iter()
+        .filter(|user| !user.is_active_human())
+        .map(|user| &user.id)
+        .collect();
+    let counted: HashSet<&UserId> = members
+        .iter()
+        .filter(|member| active_humans.contains(member) && !doubtful.contains(member))
+        .collect();
+    u32::try_from(counted.len()).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]
@@ -96,6 +107,31 @@ mod tests {
             2
         );
         assert_eq!(count_human_members(&[], &users), 0);
+    }
+
+    #[test]
+    fn repeated_ids_count_once_and_doubt_never_adds() {
+        let users = vec![
+            member("u_alice", "ACTIVATED", false),
+            member("u_bob", "ACTIVATED", false),
+            member("u_carol", "ACTIVATED", false),
+            member("u_carol", "DEACTIVATED", false),
+        ];
+        let ids = |raw: &[&str]| -> Vec<UserId> {
+            raw.iter()
+                .map(|r| UserId::parse(r).expect("valid"))
+                .collect()
+        };
+        // A two-person channel whose member list repeats one of them is
+        // still two people: an anonymous post there would not be anonymous.
+        let repeated = ids(&["u_alice", "u_alice", "u_bob", "u_bob"]);
+        assert_eq!(count_human_members(&repeated, &users), 2);
+        assert!(count_human_members(&repeated, &users) < MIN_HUMAN_MEMBERS);
+        // Listed both active and deactivated: not counted.
+        assert_eq!(
+            count_human_members(&ids(&["u_alice", "u_bob", "u_carol"]), &users),
+            2
+        );
     }
 
     #[test]
