@@ -120,12 +120,25 @@ pub struct NewMessage {
 }
 
 /// Where a message landed, known once Pumble accepted the post.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` does not print the channel: for a DM it is the bot's DM channel
+/// with one person (for an anonymous DM reply, the author of the message
+/// replied to), and a `Delivery` is always printed next to a message id.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Delivery {
     /// The channel it was posted in (for DMs: the bot↔recipient DM channel).
     pub channel: ChannelId,
     /// Pumble's id of the posted message, when the post response had one.
     pub platform_message: Option<PlatformMessageId>,
+}
+
+impl std::fmt::Debug for Delivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Delivery")
+            .field("channel", &"<redacted>")
+            .field("platform_message", &self.platform_message)
+            .finish()
+    }
 }
 
 /// What the store answers for a [`MessageId`] taken from a button or modal.
@@ -322,6 +335,23 @@ mod tests {
             channel: Some("ch_general"),
             thread_root: Some("msg_root"),
             platform_message: Some("msg_1"),
+        }
+    }
+
+    #[test]
+    fn debug_of_a_stored_dm_names_no_person_and_no_dm_channel() {
+        let dm = StoredMessage::from_columns(StoredColumns {
+            channel: Some("D_alice_dm_channel"),
+            ..columns(MessageKind::Direct)
+        })
+        .expect("valid dm");
+        let shown = format!("{dm:?}");
+        assert!(
+            shown.contains("0123456789abcdef0123456789abcdef"),
+            "{shown}"
+        );
+        for hidden in ["u_alice", "u_bob", "hello", "D_alice_dm_channel"] {
+            assert!(!shown.contains(hidden), "{hidden} in {shown}");
         }
     }
 
