@@ -126,6 +126,43 @@ mod tests {
     }
 
     #[test]
+    fn absurd_retry_after_values_never_make_a_get_wait_past_the_budget() {
+        let policy = RetryPolicy::default();
+        for value in [
+            "18446744073709551615",
+            "86400",
+            "3",
+            "1, 1",
+            "+1",
+            "1e3",
+            "١",
+        ] {
+            let retry_after = parse_retry_after(value);
+            let wait = policy.next_wait(0, Duration::ZERO, retry_after);
+            assert!(
+                wait.is_none_or(|wait| wait <= policy.max_total_wait),
+                "{value:?} gave {wait:?}"
+            );
+        }
+        assert_eq!(
+            parse_retry_after("18446744073709551615"),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        assert_eq!(parse_retry_after("1, 1"), None);
+        assert_eq!(parse_retry_after("١"), None);
+        // Doubling a huge fallback saturates instead of overflowing.
+        let huge = RetryPolicy {
+            max_retries: 100,
+            max_total_wait: Duration::MAX,
+            fallback_delay: Duration::from_secs(u64::MAX / 2),
+        };
+        assert_eq!(
+            huge.next_wait(90, Duration::ZERO, None),
+            Some(Duration::MAX)
+        );
+    }
+
+    #[test]
     fn fallback_delay_doubles() {
         let policy = RetryPolicy::default();
         assert_eq!(
