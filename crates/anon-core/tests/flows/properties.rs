@@ -5,7 +5,7 @@
 use crate::harness::*;
 use anon_core::anon_text::{parse_anon_text, AnonText};
 use anon_core::flows::{slash, Step};
-use anon_core::render::{anonymous_message, neutralise_mentions, PostKind};
+use anon_core::render::{anonymous_message, neutralise_mentions, reply_modal, PostKind};
 use anon_core::{MessageBody, StoredMessage};
 use proptest::prelude::*;
 
@@ -110,6 +110,10 @@ proptest! {
                 prop_assert!(!rendered.to_json().to_string().contains(&author));
             }
             let stored = StoredMessage { author: who(&author), body, ..stored_post(1, "u_x", "ch_general", "x") };
+            // The reply modal quotes the message, never its author.
+            let trigger = anon_core::TriggerId::parse("trg_1").expect("valid trigger id");
+            let modal = reply_modal(trigger, &stored);
+            prop_assert!(!modal.to_json().to_string().contains(&author));
             let report = crate::report::report_case(&stored, "u_reporter", "ch_general");
             prop_assert!(report.message().to_json().to_string().contains(&author));
         }
