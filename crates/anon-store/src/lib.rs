@@ -50,7 +50,7 @@ pub use legacy::ImportReport;
 pub use messages::{ConversationInfo, MessageKind, Messages, NewMessage, StoredMessage};
 pub use oauth_states::{OAuthStates, DEFAULT_STATE_MAX_AGE_SECS};
 pub use opt_outs::OptOuts;
-pub use rate_limits::{RateDecision, RateLimitPolicy, RateLimits};
+pub use rate_limits::{RateDecision, RateLimitPolicy, RateLimits, RATE_LIMIT_EPOCH_SECS};
 pub use report_channels::{ClaimId, ReportChannelClaim, ReportChannels};
 pub use reseal::ResealReport;
 pub use retention::{RetentionPolicy, RetentionReport, WorkspacePurgeReport, DEFAULT_BATCH_SIZE};

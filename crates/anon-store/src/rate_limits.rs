@@ -15,6 +15,13 @@
 //! send time can be matched against message or audit times to link messages
 //! of one sender; only a coarse expiry (rounded up to the hour) is plain. The
 //! subject is sealed too, so a key rotation can recompute the hash.
+//!
+//! The keyed hashes change every day ([`RATE_LIMIT_EPOCH_SECS`]): the day number is part
+//! of the hashed subject, and the first send of a new day carries the units
+//! still inside their window over to a fresh row and deletes the old one. So
+//! copies of the database taken on different days (backups) show unrelated
+//! bucket rows for the same sender, and cannot group messages of different
+//! days by author through them. Windows longer than a day are refused.
 
 use sqlx::SqliteConnection;
 
@@ -29,6 +36,11 @@ pub(crate) const TARGET_SCOPE: &str = "target";
 
 /// Granularity of the plain `expires_at` column.
 const EXPIRY_GRANULARITY_SECS: i64 = 3600;
+
+/// Length of the period after which every bucket's keyed hash changes: one
+/// day. Windows may not be longer, so a bucket only ever needs the units of
+/// the current and the previous period.
+pub const RATE_LIMIT_EPOCH_SECS: i64 = 86_400;
 
 /// The two limits. [`RateLimitPolicy::default`] is anon's policy:
 /// 20 sends per 60 s per sender, 10 per 3600 s per (sender, target).
@@ -65,6 +77,13 @@ impl RateLimitPolicy {
         if self.global_window_secs <= 0 || self.target_window_secs <= 0 {
             return Err(StoreError::InvalidArgument(
                 "rate-limit windows must be positive",
+            ));
+        }
+        if self.global_window_secs > RATE_LIMIT_EPOCH_SECS
+            || self.target_window_secs > RATE_LIMIT_EPOCH_SECS
+        {
+            return Err(StoreError::InvalidArgument(
+                "rate-limit windows must be at most one day",
             ));
         }
         Ok(())
@@ -154,15 +173,25 @@ pub(crate) fn coarse_expiry(last_unit: i64, window: i64) -> i64 {
 
 /// One bucket as read inside the transaction.
 struct Bucket {
-    /// Row id if the bucket exists, and whether it is keyed under the
-    /// previous key.
-    existing: Option<(i64, bool)>,
-    /// Keyed hash under the current key.
+    /// The row under the current key and the current day, if any.
+    current_row: Option<i64>,
+    /// Rows of the same subject under the previous key or the previous day:
+    /// their units are merged into the current row, and they are deleted.
+    stale_rows: Vec<i64>,
+    /// Keyed hash under the current key, for the current day.
     hash: Vec<u8>,
-    /// Encoded subject (scope, sender[, target]).
+    /// Encoded subject (scope, sender[, target], day).
     subject: Vec<u8>,
     /// Unit times still inside the window, ascending.
     units: Vec<i64>,
+}
+
+/// The encoded subject of a bucket for the day `epoch`.
+fn subject_for(parts: &[&str], epoch: i64) -> Vec<u8> {
+    let epoch = epoch.to_string();
+    let mut all = parts.to_vec();
+    all.push(&epoch);
+    encode_parts(&all)
 }
 
 #[derive(sqlx::FromRow)]
@@ -190,15 +219,14 @@ impl<'a> RateLimits<'a> {
     ) -> Result<RateDecision, StoreError> {
         policy.validate()?;
         let keys = &self.store.keys;
-        let global_subject = encode_parts(&[GLOBAL_SCOPE, sender_id]);
-        let target_subject = encode_parts(&[TARGET_SCOPE, sender_id, target_id]);
         let mut tx = self.store.begin_write().await?;
         let global = load_bucket(
             &mut tx,
             keys,
             HashPurpose::RateGlobal,
             workspace_id,
-            global_subject,
+            &[GLOBAL_SCOPE, sender_id],
+            now,
             now.saturating_sub(policy.global_window_secs),
         )
         .await?;
@@ -213,7 +241,8 @@ impl<'a> RateLimits<'a> {
             keys,
             HashPurpose::RateTarget,
             workspace_id,
-            target_subject,
+            &[TARGET_SCOPE, sender_id, target_id],
+            now,
             now.saturating_sub(policy.target_window_secs),
         )
         .await?;
@@ -246,47 +275,58 @@ impl<'a> RateLimits<'a> {
     }
 }
 
-/// Reads a bucket (under either key) and keeps its units younger than the
-/// window (`at > since`).
+/// Reads a bucket — its rows under either key, for today and yesterday —
+/// and keeps its units younger than the window (`at > since`).
 async fn load_bucket(
     conn: &mut SqliteConnection,
     keys: &KeyRing,
     purpose: HashPurpose,
     workspace_id: &str,
-    subject: Vec<u8>,
+    parts: &[&str],
+    now: i64,
     since: i64,
 ) -> Result<Bucket, StoreError> {
-    let hashes = keys.lookup_hashes(purpose, workspace_id, &subject);
-    // Prefer the row under the current key should both exist.
-    let row: Option<BucketRow> = sqlx::query_as(
+    let epoch = now.div_euclid(RATE_LIMIT_EPOCH_SECS);
+    let subject = subject_for(parts, epoch);
+    let today = keys.lookup_hashes(purpose, workspace_id, &subject);
+    let yesterday = keys.lookup_hashes(
+        purpose,
+        workspace_id,
+        &subject_for(parts, epoch.saturating_sub(1)),
+    );
+    let rows: Vec<BucketRow> = sqlx::query_as(
         "SELECT id, bucket_hash, units_sealed FROM rate_limit_buckets \
-         WHERE bucket_hash IN (?1, ?2) ORDER BY bucket_hash = ?1 DESC LIMIT 1",
+         WHERE bucket_hash IN (?1, ?2, ?3, ?4)",
     )
-    .bind(&hashes.current)
-    .bind(&hashes.previous)
-    .fetch_optional(&mut *conn)
+    .bind(&today.current)
+    .bind(&today.previous)
+    .bind(&yesterday.current)
+    .bind(&yesterday.previous)
+    .fetch_all(&mut *conn)
     .await?;
-    let Some(row) = row else {
-        return Ok(Bucket {
-            existing: None,
-            hash: hashes.current,
-            subject,
-            units: Vec::new(),
-        });
-    };
-    let opened = keys.open(
-        SubKey::Identity,
-        units_place(workspace_id, &row.bucket_hash),
-        &row.units_sealed,
-    )?;
-    let mut units = decode_units(&opened)?;
-    units.retain(|&at| at > since);
-    Ok(Bucket {
-        existing: Some((row.id, row.bucket_hash != hashes.current)),
-        hash: hashes.current,
+    let mut bucket = Bucket {
+        current_row: None,
+        stale_rows: Vec::new(),
+        hash: today.current,
         subject,
-        units,
-    })
+        units: Vec::new(),
+    };
+    for row in rows {
+        let opened = keys.open(
+            SubKey::Identity,
+            units_place(workspace_id, &row.bucket_hash),
+            &row.units_sealed,
+        )?;
+        bucket.units.extend(decode_units(&opened)?);
+        if row.bucket_hash == bucket.hash {
+            bucket.current_row = Some(row.id);
+        } else {
+            bucket.stale_rows.push(row.id);
+        }
+    }
+    bucket.units.retain(|&at| at > since);
+    bucket.units.sort_unstable();
+    Ok(bucket)
 }
 
 /// `Some(retry_after)` when the bucket already holds `limit` units in the
@@ -321,32 +361,20 @@ async fn consume(
     )?;
     let expires_at = coarse_expiry(now, window);
     let key_id = keys.current_id();
-    match bucket.existing {
-        Some((id, false)) => {
+    // Rows of another day or key go first, so their units live on only in
+    // the current row.
+    for id in &bucket.stale_rows {
+        sqlx::query("DELETE FROM rate_limit_buckets WHERE id = ?1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    match bucket.current_row {
+        Some(id) => {
             sqlx::query(
                 "UPDATE rate_limit_buckets SET units_sealed = ?1, \
                  expires_at = max(expires_at, ?2) WHERE id = ?3",
             )
-            .bind(units)
-            .bind(expires_at)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-        }
-        Some((id, true)) => {
-            // Keyed under the previous key: re-key it in passing.
-            let subject = keys.seal(
-                SubKey::Identity,
-                subject_place(workspace_id, &bucket.hash),
-                &bucket.subject,
-            )?;
-            sqlx::query(
-                "UPDATE rate_limit_buckets SET bucket_hash = ?1, key_id = ?2, subject_sealed = ?3, \
-                 units_sealed = ?4, expires_at = max(expires_at, ?5) WHERE id = ?6",
-            )
-            .bind(&bucket.hash)
-            .bind(key_id.as_bytes().as_slice())
-            .bind(subject)
             .bind(units)
             .bind(expires_at)
             .bind(id)

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use anon_store::{RateDecision, RateLimitPolicy, Store, StoreError};
+use anon_store::{RateDecision, RateLimitPolicy, Store, StoreError, RATE_LIMIT_EPOCH_SECS};
 
 use crate::support::*;
 
@@ -133,6 +133,111 @@ async fn invalid_policies_are_refused() {
         .check_and_consume(WS, ALICE, BOB, 1, &negative)
         .await;
     assert!(matches!(result, Err(StoreError::InvalidArgument(_))));
+    let longer_than_a_day = RateLimitPolicy {
+        target_window_secs: RATE_LIMIT_EPOCH_SECS + 1,
+        ..POLICY
+    };
+    let result = store
+        .rate_limits()
+        .check_and_consume(WS, ALICE, BOB, 1, &longer_than_a_day)
+        .await;
+    assert!(matches!(result, Err(StoreError::InvalidArgument(_))));
+}
+
+async fn bucket_hashes(db: &TestDb) -> Vec<Vec<u8>> {
+    let mut raw = db.raw().await;
+    let rows: Vec<(Vec<u8>,)> = sqlx::query_as("SELECT bucket_hash FROM rate_limit_buckets")
+        .fetch_all(&mut raw)
+        .await
+        .expect("rows");
+    rows.into_iter().map(|(hash,)| hash).collect()
+}
+
+/// Units keep counting across midnight, while the day's first send moves
+/// them to a row under a new keyed hash and deletes yesterday's row.
+#[tokio::test]
+async fn limits_hold_across_the_day_boundary_under_new_hashes() {
+    let db = TestDb::new();
+    let store = db.open_a().await;
+    let strict = RateLimitPolicy {
+        global_limit: 3,
+        ..POLICY
+    };
+    let midnight = 20_000 * RATE_LIMIT_EPOCH_SECS;
+    let limits = store.rate_limits();
+    for at in [midnight - 20, midnight - 10, midnight - 5] {
+        assert_eq!(
+            limits
+                .check_and_consume(WS, ALICE, BOB, at, &strict)
+                .await
+                .expect("rate"),
+            RateDecision::Allowed
+        );
+    }
+    let yesterday = bucket_hashes(&db).await;
+    assert_eq!(yesterday.len(), 2, "one global and one target bucket");
+    // Just after midnight yesterday's three units still fill the window.
+    assert!(matches!(
+        limits
+            .check_and_consume(WS, ALICE, BOB, midnight + 5, &strict)
+            .await
+            .expect("rate"),
+        RateDecision::DeniedGlobal { .. }
+    ));
+    assert_eq!(
+        bucket_hashes(&db).await,
+        yesterday,
+        "a denial changes nothing"
+    );
+    // Once the first unit has left the window, a send goes through, and the
+    // rows now carry today's hashes only.
+    assert_eq!(
+        limits
+            .check_and_consume(WS, ALICE, BOB, midnight + 41, &strict)
+            .await
+            .expect("rate"),
+        RateDecision::Allowed
+    );
+    let today = bucket_hashes(&db).await;
+    assert_eq!(today.len(), 2, "yesterday's rows were replaced, not kept");
+    assert!(today.iter().all(|hash| !yesterday.contains(hash)));
+    // The per-target count carried over too: 4 of 10 used.
+    let per_target = RateLimitPolicy {
+        global_limit: 100,
+        target_limit: 4,
+        ..POLICY
+    };
+    assert!(matches!(
+        limits
+            .check_and_consume(WS, ALICE, BOB, midnight + 50, &per_target)
+            .await
+            .expect("rate"),
+        RateDecision::DeniedTarget { .. }
+    ));
+}
+
+/// Copies of the database taken on different days show unrelated bucket
+/// rows for the same sender and target.
+#[tokio::test]
+async fn the_same_sender_gets_unrelated_bucket_hashes_on_different_days() {
+    let db = TestDb::new();
+    let store = db.open_a().await;
+    let day = 20_000 * RATE_LIMIT_EPOCH_SECS;
+    assert_eq!(
+        send(&store, ALICE, BOB, day + 100).await,
+        RateDecision::Allowed
+    );
+    let first = bucket_hashes(&db).await;
+    assert_eq!(
+        send(&store, ALICE, BOB, day + 3 * RATE_LIMIT_EPOCH_SECS).await,
+        RateDecision::Allowed
+    );
+    let later: Vec<Vec<u8>> = bucket_hashes(&db)
+        .await
+        .into_iter()
+        .filter(|hash| !first.contains(hash))
+        .collect();
+    assert_eq!(later.len(), 2, "two new rows, none reused");
 }
 
 /// 200 concurrent sends of one sender through two independent pools on the
