@@ -49,17 +49,28 @@ fn builder(level: log::LevelFilter, format: LogFormat) -> env_logger::Builder {
         }
         LogFormat::Json => {
             builder.format(|out, record| {
-                let line = serde_json::json!({
-                    "ts": out.timestamp_millis().to_string(),
-                    "level": record.level().as_str(),
-                    "target": record.target(),
-                    "msg": record.args().to_string(),
-                });
+                let line = json_line(
+                    &out.timestamp_millis().to_string(),
+                    record.level(),
+                    record.target(),
+                    &record.args().to_string(),
+                );
                 writeln!(out, "{line}")
             });
         }
     }
     builder
+}
+
+/// One JSON log line: `{"ts","level","target","msg"}` (no newline).
+pub fn json_line(timestamp: &str, level: log::Level, target: &str, message: &str) -> String {
+    serde_json::json!({
+        "ts": timestamp,
+        "level": level.as_str(),
+        "target": target,
+        "msg": message,
+    })
+    .to_string()
 }
 
 /// Every log line written since the capture was installed, kept in memory.
@@ -160,5 +171,25 @@ impl Write for Tee {
             std::io::stderr().flush()?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_json_line_is_one_object_with_the_message_escaped() {
+        let line = json_line(
+            "2026-12-03T17:00:00.000Z",
+            log::Level::Warn,
+            "anon::request",
+            "POST /hook \"quoted\"\nsecond line",
+        );
+        assert!(!line.contains('\n'));
+        let parsed: serde_json::Value = serde_json::from_str(&line).expect("valid JSON");
+        assert_eq!(parsed["level"], "WARN");
+        assert_eq!(parsed["target"], "anon::request");
+        assert_eq!(parsed["msg"], "POST /hook \"quoted\"\nsecond line");
     }
 }

@@ -170,8 +170,9 @@ impl Application {
             .run()
         };
         log::info!(
-            "anon {} listening on {address} (http workers {}, background workers {}, queue {})",
+            "anon {} listening on {address} after {} ms (http workers {}, background workers {}, queue {})",
             env!("CARGO_PKG_VERSION"),
+            started.elapsed().as_millis(),
             settings.http_workers,
             settings.background_workers,
             settings.background_queue_capacity

@@ -4,8 +4,9 @@
 //! A request handler hands a job over with [`WorkQueue::try_submit`], which
 //! never waits: when the queue is full (or the server is stopping) it refuses
 //! at once and the handler answers "busy, try again" with nothing done. So at
-//! most `capacity + workers` jobs exist at any time and memory stays flat
-//! under overload. On stop, [`WorkQueue::drain`] refuses new jobs and lets the
+//! most `capacity + workers + 1` jobs exist at any time (the one more is the
+//! job the dispatcher holds while it waits for a free worker) and memory
+//! stays flat under overload. On stop, [`WorkQueue::drain`] refuses new jobs and lets the
 //! workers finish everything already accepted.
 
 use std::future::Future;

@@ -234,3 +234,65 @@ fn a_slash_command_is_acknowledged_at_once() {
     assert_eq!(json(&answer.body), serde_json::json!({}));
     assert!(started.elapsed() < std::time::Duration::from_secs(1));
 }
+
+#[test]
+fn the_install_link_issues_a_state_that_the_redirect_checks_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = LoopbackApp {
+        app_id: "app_test",
+        app_key: "xpat-test",
+        client_secret: "xpcls-test",
+        signing_secret: SIGNING_SECRET,
+    };
+    let mut settings = Settings::loopback(&app, "http://127.0.0.1:9", &dir.path().join("anon.db"))
+        .expect("valid loopback settings");
+    settings.public_url = Some("https://anon.example.test".to_owned());
+    settings.pumble_consent_url = "https://pumble.example.test/access-request".to_owned();
+    let server = ServerThread::start(settings).expect("server starts");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let base = server.base_url();
+
+    let response = agent
+        .get(&format!("{base}/install"))
+        .call()
+        .expect("answered");
+    assert_eq!(response.status().as_u16(), 302);
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|value| value.to_str().ok())
+        .expect("a Location header")
+        .to_owned();
+    assert!(location.starts_with("https://pumble.example.test/access-request?clientId=app_test"));
+    assert!(location.contains("redirectUrl=https%3A%2F%2Fanon.example.test%2Fredirect"));
+    let state = location
+        .split("&state=")
+        .nth(1)
+        .expect("a state parameter")
+        .to_owned();
+
+    let status = |query: &str| {
+        agent
+            .get(&format!("{base}/redirect?{query}"))
+            .call()
+            .expect("answered")
+            .status()
+            .as_u16()
+    };
+    // An unknown state is refused before any code is exchanged.
+    assert_eq!(status("code=code_1&state=not-issued"), 400);
+    // The issued state passes (the missing code is then refused), once.
+    assert_eq!(status(&format!("state={state}")), 400);
+    let mut reused = agent
+        .get(&format!("{base}/redirect?code=code_1&state={state}"))
+        .call()
+        .expect("answered");
+    assert_eq!(reused.status().as_u16(), 400);
+    let page = reused.body_mut().read_to_string().expect("page");
+    assert!(page.contains("expired"), "{page}");
+    assert!(!page.contains("code_1"));
+}
