@@ -24,6 +24,12 @@ pub const USER_AGENT: &str = concat!("pumble-client/", env!("CARGO_PKG_VERSION")
 /// Most bytes read from a non-success answer (only its start is kept).
 const MAX_ERROR_BODY_BYTES: u64 = 64 * 1024;
 
+/// Idle kept-alive connections the pool holds. Every call goes to one host
+/// (Pumble), so this is also the per-host limit; ureq's default of 3 per host
+/// made a client shared by more threads than that close connections it had
+/// just used and open new ones (a TLS handshake each, against Pumble).
+const MAX_IDLE_CONNECTIONS: usize = 16;
+
 /// A blocking client for Pumble's REST API.
 ///
 /// Holds the app key and one connection pool; cheap to clone and safe to
@@ -76,6 +82,8 @@ impl PumbleClient {
             // Pumble's API does not redirect; following one could carry the
             // `token` header elsewhere. A 3xx becomes `ClientError::Http`.
             .max_redirects(0)
+            .max_idle_connections(MAX_IDLE_CONNECTIONS)
+            .max_idle_connections_per_host(MAX_IDLE_CONNECTIONS)
             .user_agent(USER_AGENT)
             .accept("application/json")
             .build()
