@@ -81,8 +81,9 @@ async fn discard(store: &Store, workspace: &str, message: &str) {
     }
 }
 
-/// Posts a notice ephemerally: in its channel (and thread), or in the bot's
-/// DM with the user.
+/// Posts a notice ephemerally in its place (channel, and thread); when
+/// Pumble refuses that place (or there is none), in the bot's DM with the
+/// user, so the user is never left without an answer (D12).
 async fn notify(services: &Services, bot: &Bot, notice: Notice) {
     let user = notice.to.expose_user_id().as_str().to_owned();
     let token = bot.token.clone();
@@ -92,21 +93,27 @@ async fn notify(services: &Services, bot: &Bot, notice: Notice) {
         .pumble
         .call(move |client| {
             let acting = client.acting_as(&token);
-            match notice.place {
+            let in_place = match &notice.place {
                 NoticePlace::Channel {
                     channel,
                     thread_root: Some(root),
-                } => acting.post_ephemeral_in_thread(
+                } => Some(acting.post_ephemeral_in_thread(
                     channel.as_str(),
                     root.as_str(),
                     &[&user],
                     &message,
-                ),
+                )),
                 NoticePlace::Channel {
                     channel,
                     thread_root: None,
-                } => acting.post_ephemeral(channel.as_str(), &[&user], &message),
-                NoticePlace::DirectMessage => {
+                } => Some(acting.post_ephemeral(channel.as_str(), &[&user], &message)),
+                NoticePlace::DirectMessage => None,
+            };
+            match in_place {
+                Some(Ok(())) => Ok(()),
+                // No answer at all: it may have been shown; do not repeat it.
+                Some(Err(error)) if error.status().is_none() => Err(error),
+                _ => {
                     let dm = acting.get_or_create_direct_channel(&bot_id, &[&user])?;
                     acting.post_ephemeral(&dm.channel.id, &[&user], &message)
                 }

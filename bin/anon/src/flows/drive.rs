@@ -85,7 +85,7 @@ async fn channel_facts(
 ) -> Result<ChannelFacts, CallError> {
     let token = bot.token.clone();
     let channel = channel.as_str().to_owned();
-    let (info, users) = services
+    let fetched = services
         .pumble
         .call(move |client| {
             let acting = client.acting_as(&token);
@@ -93,7 +93,19 @@ async fn channel_facts(
             let users = acting.list_workspace_users()?;
             Ok((info, users))
         })
-        .await?;
+        .await;
+    let (info, users) = match fetched {
+        Ok(found) => found,
+        // Pumble refuses to show the bot this channel: a DM or private
+        // channel the app is not part of, so not a place it can post in.
+        Err(CallError::Client(error)) if error.status() == Some(403) => {
+            return Ok(ChannelFacts {
+                channel_type: ChannelType::Other,
+                human_members: 0,
+            })
+        }
+        Err(error) => return Err(error),
+    };
     let members: Vec<UserId> = info
         .users
         .iter()
