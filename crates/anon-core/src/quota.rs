@@ -3,7 +3,16 @@
 //!
 //! Two limits guard every anonymous send: [`GLOBAL`] per sender, and
 //! [`PER_TARGET`] per (sender, target), where the target is the recipient
-//! for DMs (and DM replies) and the channel for posts and thread replies.
+//! for DMs, the conversation for anonymous DM replies, and the channel for
+//! posts and thread replies.
+//!
+//! A DM reply is counted against its conversation, not against the person
+//! it goes to: that person is the anonymous author of the message replied
+//! to. Were the reply counted against them, the replier could fill the
+//! (sender, author) budget with replies and then try `/anon @suspect`: the
+//! one suspect refused with "10 an hour to the same person" would be the
+//! author (or, the other way round, send ten DMs to a suspect and see
+//! whether the reply is refused).
 //! Both are sliding windows: a send is admitted when fewer than `limit`
 //! earlier sends happened in the `window_secs` seconds before `now`. Unlike a
 //! fixed window reset at the first send (the reference app, D17) that lets
@@ -16,7 +25,7 @@
 use thiserror::Error;
 
 use crate::identity::Identity;
-use crate::ids::{ChannelId, WorkspaceId};
+use crate::ids::{ChannelId, ConversationId, WorkspaceId};
 
 /// One limit: at most `limit` sends in any `window_secs`-second window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,8 +68,12 @@ impl QuotaPolicy {
 /// What the per-target limit is counted against.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QuotaTarget {
-    /// The recipient of a DM or DM reply.
+    /// The recipient of a DM sent with `/anon @user`.
     User(Identity),
+    /// The conversation of an anonymous DM reply (whose recipient is an
+    /// anonymous author, and must not share a budget with DMs to a named
+    /// user).
+    Conversation(ConversationId),
     /// The channel of a post or thread reply (threads share their channel's
     /// budget).
     Channel(ChannelId),
@@ -68,11 +81,14 @@ pub enum QuotaTarget {
 
 impl QuotaTarget {
     /// A stable string naming the target, for the store to key (and hash)
-    /// its counters: `user:<id>` or `channel:<id>`. Contains a user id, so
-    /// it must not be logged.
+    /// its counters: `user:<id>`, `conversation:<id>` or `channel:<id>`. May
+    /// contain a user id, so it must not be logged.
     pub fn expose_key(&self) -> String {
         match self {
             QuotaTarget::User(user) => format!("user:{}", user.expose_user_id().as_str()),
+            QuotaTarget::Conversation(conversation) => {
+                format!("conversation:{}", conversation.as_str())
+            }
             QuotaTarget::Channel(channel) => format!("channel:{}", channel.as_str()),
         }
     }
@@ -125,7 +141,7 @@ impl QuotaRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::UserId;
+    use crate::ids::{ConversationId, UserId};
 
     fn request() -> QuotaRequest {
         QuotaRequest {
@@ -172,6 +188,11 @@ mod tests {
         assert_eq!(request().target.expose_key(), "channel:ch_general");
         let user = QuotaTarget::User(Identity::new(UserId::parse("u_bob").expect("valid")));
         assert_eq!(user.expose_key(), "user:u_bob");
+        let conversation = QuotaTarget::Conversation(ConversationId::from_random_bytes([1; 16]));
+        assert_eq!(
+            conversation.expose_key(),
+            "conversation:01010101010101010101010101010101"
+        );
         assert!(!format!("{user:?}").contains("u_bob"));
     }
 }

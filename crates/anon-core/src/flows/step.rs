@@ -114,6 +114,12 @@ impl Attempt {
             }
             Ok(body) => {
                 let target = match &self.placement {
+                    // A DM reply goes to an anonymous author: counted per
+                    // conversation, never in the budget of DMs to a named
+                    // user, so no denial can tell the replier who that is.
+                    Placement::Direct { .. } if self.kind == PostKind::DirectReply => {
+                        QuotaTarget::Conversation(self.conversation.clone())
+                    }
                     Placement::Direct { recipient } => QuotaTarget::User(recipient.clone()),
                     Placement::Channel { channel } | Placement::Thread { channel, .. } => {
                         QuotaTarget::Channel(channel.clone())

@@ -3,6 +3,7 @@
 use crate::harness::*;
 use anon_core::channel_facts::{ChannelFacts, ChannelType};
 use anon_core::flows::reply::{lookup_failed, on_view_action};
+use anon_core::flows::slash;
 use anon_core::{
     AuditEvent, NoticePlace, Outcome, Placement, QuotaDenied, QuotaTarget, StoredMessage,
 };
@@ -37,9 +38,11 @@ fn dm_reply_goes_to_the_author_of_the_message_answered() {
             recipient: who("u_alice")
         }
     );
+    // Counted against the conversation, not against Alice: see
+    // `the_reply_budget_cannot_reveal_the_author` below.
     assert_eq!(
         trace.quota.as_ref().map(|q| q.target.clone()),
-        Some(QuotaTarget::User(who("u_alice")))
+        Some(QuotaTarget::Conversation(dm.conversation.clone()))
     );
     assert_eq!(verdict(&trace.effects), (AuditEvent::Reply, Outcome::Ok));
     let posted = trace.posted.as_ref().expect("posted");
@@ -276,4 +279,44 @@ fn close_and_lookup_failure() {
     let effects = lookup_failed(&submit("u_bob", None, &dm.id, "hi"));
     assert_eq!(verdict(&effects), (AuditEvent::Reply, Outcome::Unavailable));
     assert_eq!(only_notice(&effects).place, NoticePlace::DirectMessage);
+}
+
+/// Bob could otherwise fill his (Bob, author) budget with replies and then
+/// try `/anon @suspect …`: the suspect refused with "10 an hour to the same
+/// person" would be the author. A reply and a DM to its author never share a
+/// per-target counter, whichever way round.
+#[test]
+fn the_reply_budget_cannot_reveal_the_author() {
+    let dm = stored_dm(1, "u_alice", "u_bob", "thank you");
+    let reply = run(
+        submit("u_bob", Some("ch_dm_bot_bob"), &dm.id, "who is this?"),
+        Some(&dm),
+        &World::default(),
+    );
+    let reply_key = reply
+        .quota
+        .as_ref()
+        .map(|q| q.target.expose_key())
+        .expect("a reply asks for quota");
+    let direct = drive(
+        slash::start(
+            slash(
+                "/anon",
+                "u_bob",
+                "<<@u_alice>> is it you?",
+                "ch_general",
+                None,
+            ),
+            &bot(),
+            fresh(5),
+        ),
+        &World::default(),
+    );
+    let direct_key = direct
+        .quota
+        .as_ref()
+        .map(|q| q.target.expose_key())
+        .expect("a DM asks for quota");
+    assert_ne!(reply_key, direct_key);
+    assert!(!reply_key.contains("u_alice"), "{reply_key}");
 }
