@@ -329,3 +329,74 @@ async fn dm_channels_are_sealed_and_never_stored_plain() {
         Err(StoreError::SealBroken { .. })
     ));
 }
+
+/// A database written before DM channels were sealed: opening it runs
+/// migration 2, which drops the plain DM channels; the messages still open.
+#[tokio::test]
+async fn migration_two_drops_plain_dm_channels_of_older_rows() {
+    let db = TestDb::new();
+    // Schema v1 only, then rows as version 1 wrote them (sealed values made
+    // by the current code: their associated data did not change).
+    let store = db.open_a().await;
+    populate(&store).await;
+    store.close().await;
+    let mut raw = db.raw().await;
+    for statement in [
+        "DROP TABLE _sqlx_migrations",
+        "UPDATE messages SET channel_id = 'D-OLD-PLAIN-DM', channel_sealed = NULL WHERE kind = 'DM'",
+        "UPDATE conversations SET channel_id = 'D-OLD-PLAIN-DM' WHERE kind = 'DM'",
+        "ALTER TABLE messages DROP COLUMN channel_sealed",
+    ] {
+        sqlx::query(statement)
+            .execute(&mut raw)
+            .await
+            .expect("rewind to schema v1");
+    }
+    // Record version 1 as applied without re-running it.
+    sqlx::query(
+        "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, \
+         installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, \
+         checksum BLOB NOT NULL, execution_time BIGINT NOT NULL)",
+    )
+    .execute(&mut raw)
+    .await
+    .expect("migrations table");
+    let first = anon_store::MIGRATOR
+        .iter()
+        .find(|migration| migration.version == 20261203000001)
+        .expect("migration 1 is embedded");
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (?1, ?2, 1, ?3, 0)",
+    )
+    .bind(first.version)
+    .bind(first.description.as_ref())
+    .bind(first.checksum.as_ref())
+    .execute(&mut raw)
+    .await
+    .expect("record migration 1");
+    drop(raw);
+
+    let store = db.open_a().await;
+    store.health().await.expect("both migrations applied");
+    let mut raw = db.raw().await;
+    let (plain,): (i64,) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM messages WHERE channel_id = 'D-OLD-PLAIN-DM') \
+              + (SELECT COUNT(*) FROM conversations WHERE channel_id = 'D-OLD-PLAIN-DM')",
+    )
+    .fetch_one(&mut raw)
+    .await
+    .expect("count");
+    assert_eq!(plain, 0, "no plain DM channel is left");
+    let dm = store
+        .messages()
+        .get(WS, "msg-dm-1")
+        .await
+        .expect("get")
+        .expect("dm");
+    assert_eq!(dm.author_id.expose_secret(), ALICE);
+    assert_eq!(dm.channel_id, None);
+    store.checkpoint().await.expect("checkpoint");
+    store.close().await;
+    assert!(find_in_files(&db.files(), "D-OLD-PLAIN-DM").is_empty());
+}
