@@ -3,6 +3,7 @@
 //! allowed, and turns the answer into a value or a [`ClientError`].
 
 use std::fmt;
+use std::io::Read as _;
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -159,14 +160,15 @@ impl PumbleClient {
                 .get("retry-after")
                 .and_then(|value| value.to_str().ok())
                 .and_then(parse_retry_after);
-            // Read (a bounded part of) the body so the connection can be reused
-            // and the error can carry Pumble's code and message.
-            let body = response
+            // Read the start of the body (at most MAX_ERROR_BODY_BYTES; a
+            // longer one is cut, not dropped) so the error can carry Pumble's
+            // code and message. A read that fails midway keeps what arrived.
+            let mut body = Vec::new();
+            let _ = response
                 .body_mut()
-                .with_config()
-                .limit(MAX_ERROR_BODY_BYTES)
-                .read_to_vec()
-                .unwrap_or_default();
+                .as_reader()
+                .take(MAX_ERROR_BODY_BYTES)
+                .read_to_end(&mut body);
 
             if call.is_get() && is_retryable_status(status) {
                 if let Some(wait) = self.inner.retry.next_wait(retries, waited, retry_after) {

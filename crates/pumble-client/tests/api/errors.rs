@@ -60,6 +60,24 @@ fn a_non_json_error_body_is_kept_short() {
 }
 
 #[test]
+fn a_huge_error_body_is_cut_and_its_start_kept() {
+    let page = format!("upstream exploded {}", "x".repeat(4 * 1024 * 1024));
+    let server = CannedServer::start(vec![Canned::new(500, page)]);
+    let token = token();
+    let started = std::time::Instant::now();
+    let error = client_for(&server.base_url())
+        .acting_as(&token)
+        .channel_details("ch_1")
+        .expect_err("500 is an error");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    let (status, _, message) = http_parts(error);
+    assert_eq!(status, 500);
+    let message = message.expect("the start of a long body is kept");
+    assert!(message.starts_with("upstream exploded x"), "{message}");
+    assert!(message.chars().count() <= 301);
+}
+
+#[test]
 fn a_post_error_keeps_no_server_text_that_could_echo_the_message() {
     let text = "meet me behind the old library at noon";
     // Echoes the exact scrub cannot catch: cut short, upper-cased, escaped.
