@@ -331,3 +331,47 @@ fn the_oauth_exchange_is_multipart_without_app_headers() {
     assert_eq!(tokens.bot_id.as_deref(), Some("u_anonbot"));
     assert_eq!(tokens.workspace_id, "ws_1");
 }
+
+/// Ids an attacker could plant (`/`, `?`, `#`, `..`, `%`, spaces, CR/LF,
+/// non-ASCII) stay inside their one path segment for every method that puts
+/// an id in the path: the endpoint cannot change and no query or header can
+/// be smuggled in.
+#[test]
+fn hostile_ids_stay_inside_their_segment_for_every_method() {
+    const HOSTILE: &str = "../../v1/users?all=1#x %2F\r\nX: y é";
+    const ENCODED: &str =
+        "%2E%2E%2F%2E%2E%2Fv1%2Fusers%3Fall%3D1%23x%20%252F%0D%0AX%3A%20y%20%C3%A9";
+    type Call = Box<dyn Fn(&pumble_client::ActingClient<'_>)>;
+    let cases: Vec<(Call, String)> = vec![
+        (
+            Box::new(|bot| drop(bot.channel_details(HOSTILE))),
+            format!("/v1/channels/{ENCODED}"),
+        ),
+        (
+            Box::new(|bot| drop(bot.get_message(HOSTILE, HOSTILE))),
+            format!("/v1/channels/{ENCODED}/messages/{ENCODED}"),
+        ),
+        (
+            Box::new(move |bot| drop(bot.post_message(HOSTILE, &OutgoingMessage::text("hi")))),
+            format!("/v1/channels/{ENCODED}/messages"),
+        ),
+        (
+            Box::new(move |bot| {
+                drop(bot.reply_in_thread(HOSTILE, HOSTILE, &OutgoingMessage::text("hi")))
+            }),
+            format!("/v1/channels/{ENCODED}/messages/{ENCODED}"),
+        ),
+        (
+            Box::new(|bot| drop(bot.get_workspace_user(HOSTILE))),
+            format!("/v1/workspaceUsers/{ENCODED}"),
+        ),
+    ];
+    for (call, want) in cases {
+        let (_, request) = one_call(Canned::new(404, ""), |bot| call(bot));
+        let target = request.target.clone();
+        assert_eq!(target, want);
+        assert!(!target.contains('?') && !target.contains('#'), "{target}");
+        assert!(!target.contains("/../"), "{target}");
+        assert_eq!(request.header("x"), None, "no header smuggled");
+    }
+}
