@@ -24,18 +24,21 @@ pub fn on_installed(workspace: WorkspaceId, installer: Option<UserId>) -> Vec<Ef
     vec![Effect::RecordAudit(record)]
 }
 
-/// `APP_UNINSTALLED`: purge the workspace (opt-outs survive, D18), then
-/// audit.
+/// `APP_UNINSTALLED`: audit, then purge the workspace (opt-outs survive,
+/// D18).
+///
+/// The audit row comes first so that the purge removes it too: after an
+/// uninstall no stored row may refer to the workspace except its keyed-hash
+/// opt-outs (DESIGN: "uninstall purges every row of the workspace"). The
+/// purge itself is what the caller reports in its log, by counts.
 pub fn on_uninstalled(workspace: WorkspaceId) -> Vec<Effect> {
     vec![
-        Effect::PurgeWorkspace {
-            workspace: workspace.clone(),
-        },
         Effect::RecordAudit(AuditRecord::new(
-            workspace,
+            workspace.clone(),
             AuditEvent::AppUninstalled,
             Outcome::Ok,
         )),
+        Effect::PurgeWorkspace { workspace },
     ]
 }
 

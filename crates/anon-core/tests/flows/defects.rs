@@ -444,7 +444,7 @@ fn d18_opt_out_blocks_new_dms_only_and_is_never_silent() {
     // Uninstall purges the workspace but asks to clear no opt-out.
     let effects = on_uninstalled(ws());
     assert_eq!(effects.len(), 2);
-    assert!(matches!(effects[0], Effect::PurgeWorkspace { .. }));
+    assert!(matches!(effects[1], Effect::PurgeWorkspace { .. }));
 }
 
 #[test]

@@ -13,10 +13,15 @@ fn install_is_audited() {
 }
 
 #[test]
-fn uninstall_purges_then_audits() {
+fn uninstall_audits_then_purges_so_no_row_of_the_workspace_is_left() {
     let effects = on_uninstalled(ws());
-    assert_eq!(effects[0], Effect::PurgeWorkspace { workspace: ws() });
     assert_eq!(verdict(&effects), (AuditEvent::AppUninstalled, Outcome::Ok));
+    assert!(matches!(effects[0], Effect::RecordAudit(_)));
+    assert_eq!(
+        effects.last(),
+        Some(&Effect::PurgeWorkspace { workspace: ws() }),
+        "the purge runs last, after every row of the workspace was written"
+    );
 }
 
 #[test]
