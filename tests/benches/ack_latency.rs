@@ -131,6 +131,7 @@ fn run() -> BenchResult<()> {
     let mut baseline = spawn_pinned(
         taskset.as_deref(),
         Command::new(&this).args([BASELINE_FLAG, &baseline_port.to_string()]),
+        Stdio::null(),
     )?;
     let baseline_addr = SocketAddr::from(([127, 0, 0, 1], baseline_port));
     let baseline_first = first_answer(baseline_addr, Instant::now(), Duration::from_secs(10))?;
@@ -159,14 +160,18 @@ fn run() -> BenchResult<()> {
         .env("PORT", port.to_string())
         .env("PUMBLE_API_URL", sim.base_url())
         .env("HTTP_WORKERS", "1")
-        .env("LOG_LEVEL", "info")
+        // The production default (one line per request); BENCH_LOG_LEVEL
+        // overrides it to see what logging costs.
+        .env(
+            "LOG_LEVEL",
+            std::env::var("BENCH_LOG_LEVEL").unwrap_or_else(|_| "info".to_owned()),
+        )
         // Enough to remember every request of a phase within the 300 s window.
         .env("REPLAY_GUARD_CAPACITY", "1000000");
     let log_path = dir.path().join("anon.log");
     let log_file = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
-    command.stderr(Stdio::from(log_file)).stdout(Stdio::null());
     let started = Instant::now();
-    let mut anon = spawn_pinned(taskset.as_deref(), &mut command)?;
+    let mut anon = spawn_pinned(taskset.as_deref(), &mut command, Stdio::from(log_file))?;
     let anon_addr = SocketAddr::from(([127, 0, 0, 1], port));
     let anon_first = first_answer(anon_addr, started, Duration::from_secs(10))?;
     let install = sim
@@ -191,6 +196,15 @@ fn run() -> BenchResult<()> {
     let half = baseline_load.per_second() / 2.0;
     let anon_half = load(anon_addr, &signed, Some(half), &secret)?;
 
+    // Diagnostic: signed requests the server refuses right after verifying
+    // them (an unknown messageType → 400), so no background work competes
+    // for the core: the cost of the HTTP + verification path alone.
+    let unknown = |n: u64| {
+        format!("{{\"messageType\":\"BENCH_UNKNOWN\",\"workspaceId\":\"ws_1\",\"n\":{n}}}")
+            .into_bytes()
+    };
+    let anon_verify_only = load(anon_addr, &unknown, None, &secret)?;
+
     let _ = anon.kill();
     let _ = anon.wait();
 
@@ -203,6 +217,7 @@ fn run() -> BenchResult<()> {
     baseline_load.print("baseline actix 200 OK, max");
     anon_load.print("anon /anon, max");
     anon_half.print(&format!("anon /anon, paced {half:.0}/s"));
+    anon_verify_only.print("anon verify-only (400), max");
     println!();
     println!(
         "throughput ratio anon/baseline: {:.2} (target >= 0.80)",
@@ -214,6 +229,10 @@ fn run() -> BenchResult<()> {
     );
     println!("anon answers at max load: {}", anon_load.statuses());
     println!("anon answers at half load: {}", anon_half.statuses());
+    println!(
+        "verify-only ratio anon/baseline (no background work): {:.2}",
+        anon_verify_only.per_second() / baseline_load.per_second()
+    );
     println!(
         "resident memory (VmRSS of the process): anon idle {}, anon peak under load {}, anon after load {}, baseline after load {} (targets: idle < 15 MiB, load < 30 MiB)",
         mib(anon_idle_rss),
@@ -464,11 +483,18 @@ fn first_answer(addr: SocketAddr, since: Instant, give_up: Duration) -> BenchRes
     Err(format!("{addr} did not answer /health within {give_up:?}"))
 }
 
-fn spawn_pinned(taskset: Option<&std::path::Path>, command: &mut Command) -> BenchResult<Child> {
+/// Spawns `command` (under `taskset -c 0` when available) with its stderr
+/// going to `stderr`.
+fn spawn_pinned(
+    taskset: Option<&std::path::Path>,
+    command: &mut Command,
+    stderr: Stdio,
+) -> BenchResult<Child> {
     let mut pinned;
     let command = match taskset {
         Some(taskset) => {
             pinned = Command::new(taskset);
+            pinned.env_clear();
             pinned
                 .arg("-c")
                 .arg("0")
@@ -484,10 +510,11 @@ fn spawn_pinned(taskset: Option<&std::path::Path>, command: &mut Command) -> Ben
         }
         None => command,
     };
-    command.stdin(Stdio::null());
     command
-        .spawn()
-        .map_err(|e| format!("spawning the server: {e}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr);
+    command.spawn().map_err(|e| format!("spawning the server: {e}"))
 }
 
 fn free_port() -> BenchResult<u16> {
