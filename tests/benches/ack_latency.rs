@@ -514,7 +514,9 @@ fn spawn_pinned(
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(stderr);
-    command.spawn().map_err(|e| format!("spawning the server: {e}"))
+    command
+        .spawn()
+        .map_err(|e| format!("spawning the server: {e}"))
 }
 
 fn free_port() -> BenchResult<u16> {

@@ -166,6 +166,21 @@ fn no_author_identity_reaches_users_logs_or_database_files() {
     let dave = &views[1].text;
     assert!(dave.contains(&reports_section) && dave.contains("Heidi") && dave.contains("Alice"));
 
+    // ----- the lifecycle events, then (b) and (c) over everything ------------------
+    // Bob authorizes the app and then revokes it; finally the workspace
+    // uninstalls it (after the first file scan, which must see live data).
+    let code = app.sim.create_oauth_code(BOB).expect("code");
+    let bob_install = app
+        .pumble
+        .oauth_redirect(&format!("code={code}"))
+        .expect("answered");
+    assert_eq!(bob_install.status, 200);
+    assert!(app
+        .pumble
+        .app_unauthorized(BOB)
+        .expect("answered")
+        .is_success());
+
     // ----- (b) the logs ----------------------------------------------------------
     let lines: Vec<String> = capture
         .lines()
@@ -200,6 +215,7 @@ fn no_author_identity_reaches_users_logs_or_database_files() {
         ),
         Sensitive::new(Kind::Signature, signature),
         Sensitive::new(Kind::OAuthCode, app.install_code().unwrap_or_default()),
+        Sensitive::new(Kind::OAuthCode, code.clone()),
     ]);
     let leaks = find_in_lines(&lines, &secrets);
     assert!(leaks.is_empty(), "sensitive values in the logs: {leaks:?}");

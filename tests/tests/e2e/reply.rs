@@ -162,3 +162,46 @@ fn closing_the_modal_sends_nothing() {
         .map(|dm| app.bot_posts_in(&dm).is_empty())
         .unwrap_or(true));
 }
+
+#[test]
+fn an_empty_or_too_long_reply_is_refused_with_a_reason_and_the_modal_can_be_used_again() {
+    let app = TestApp::spawn();
+    let post = app
+        .post_anonymously(ALICE, GENERAL, "thoughts on the offsite xigua9")
+        .expect("posted");
+
+    // D12: every refusal of a submitted reply is told to the replier.
+    for (text, reason) in [
+        ("   ", "your reply was empty"),
+        (&*"y".repeat(2001), "2001 characters"),
+    ] {
+        open_reply_modal(&app, BOB, &post.id);
+        let seen = app.notices(BOB).len();
+        let answer = app
+            .pumble
+            .submit_modal(BOB, &[(REPLY_INPUT, text)])
+            .expect("answered");
+        assert!(answer.elapsed < crate::ACK_DEADLINE);
+        let told_in_answer = crate::nack_message(&answer).is_some_and(|m| m.contains(reason))
+            || answer.text().contains(reason);
+        if !told_in_answer {
+            app.wait_for_notice_after(BOB, seen, reason)
+                .expect("Bob is told why nothing was sent");
+        }
+        while app.pumble.close_modal(BOB).is_ok() {}
+    }
+    assert!(
+        app.sim.replies_to(&post.id).is_empty(),
+        "nothing was posted"
+    );
+
+    open_reply_modal(&app, BOB, &post.id);
+    assert_acked(
+        &app.pumble
+            .submit_modal(BOB, &[(REPLY_INPUT, "fine, short yuzu10")])
+            .expect("answered"),
+    );
+    app.wait_for_notice(BOB, "Posted anonymously in the thread")
+        .expect("the valid reply goes through");
+    assert_eq!(app.sim.replies_to(&post.id).len(), 1);
+}
