@@ -33,6 +33,7 @@ pub mod fresh_ids;
 pub mod jobs;
 pub mod logging;
 pub mod manifest;
+pub mod pacer;
 pub mod privacy;
 pub mod pumble;
 pub mod request_log;

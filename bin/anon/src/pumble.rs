@@ -1,20 +1,26 @@
 //! The server's access to Pumble's REST API: one blocking `pumble-client`
 //! (one connection pool) plus the app's OAuth credentials, with every call
-//! moved off the async threads (`spawn_blocking`), as the client blocks.
+//! paced below Pumble's rate limit ([`crate::pacer`]) and moved off the async
+//! threads (`spawn_blocking`), as the client blocks.
 
 use pumble_client::{
     AuthorizationCode, ClientConfig, ClientError, ClientSecret, OAuthTokens, PumbleClient,
 };
 use secrecy::ExposeSecret;
+use std::sync::Arc;
+
+use crate::pacer::{Pacer, DEFAULT_CALLS_PER_SECOND};
 
 use crate::settings::Settings;
 
-/// The Pumble client and the app's OAuth credentials.
+/// The Pumble client, the app's OAuth credentials, and the pacer that keeps
+/// calls under Pumble's rate limit.
 #[derive(Debug, Clone)]
 pub struct PumbleApi {
     client: PumbleClient,
     app_id: String,
     client_secret: ClientSecret,
+    pacer: Arc<Pacer>,
 }
 
 /// A blocking call could not be run (its thread pool is gone: shutting down).
@@ -40,6 +46,10 @@ impl PumbleApi {
             client: PumbleClient::new(config, app_key)?,
             app_id: settings.pumble.app_id.clone(),
             client_secret: ClientSecret::new(settings.pumble.client_secret.expose_secret()),
+            pacer: Arc::new(Pacer::new(
+                DEFAULT_CALLS_PER_SECOND,
+                DEFAULT_CALLS_PER_SECOND,
+            )),
         })
     }
 
@@ -48,12 +58,14 @@ impl PumbleApi {
         &self.client
     }
 
-    /// Runs `call` with the client on the blocking thread pool.
+    /// Runs `call` with the client on the blocking thread pool, once the
+    /// pacer allows another call.
     pub async fn call<T, F>(&self, call: F) -> Result<T, CallError>
     where
         T: Send + 'static,
         F: FnOnce(&PumbleClient) -> Result<T, ClientError> + Send + 'static,
     {
+        self.pacer.acquire().await;
         let client = self.client.clone();
         match tokio::task::spawn_blocking(move || call(&client)).await {
             Ok(result) => result.map_err(CallError::Client),

@@ -10,9 +10,8 @@ use anon_core::inbound::ButtonClick;
 
 use super::stored_message::lookup;
 use crate::jobs::Job;
-use crate::routes::hook::{ack, nack, BUSY_MESSAGE, STOPPING_MESSAGE};
+use crate::routes::hook::submit;
 use crate::state::AppState;
-use crate::work_queue::Refused;
 
 /// The HTTP answer to a click and its log outcome.
 #[derive(Debug)]
@@ -56,19 +55,7 @@ pub async fn answer(state: &AppState, click: ButtonClick) -> ClickAnswer {
 
 /// Acks and queues the rest; when the queue cannot take it, answers busy
 /// and does nothing (the refusal's own notices included).
-fn queue(state: &AppState, job: Job, outcome: &'static str) -> ClickAnswer {
-    match state.queue.try_submit(job) {
-        Ok(()) => ClickAnswer {
-            response: ack(),
-            outcome,
-        },
-        Err(Refused::Busy) => ClickAnswer {
-            response: nack(BUSY_MESSAGE),
-            outcome: "busy",
-        },
-        Err(Refused::Stopping) => ClickAnswer {
-            response: nack(STOPPING_MESSAGE),
-            outcome: "stopping",
-        },
-    }
+fn queue(state: &AppState, job: Job, taken: &'static str) -> ClickAnswer {
+    let (response, outcome) = submit(state, job, taken);
+    ClickAnswer { response, outcome }
 }

@@ -109,22 +109,22 @@ fn malformed(request: &HttpRequest) -> HttpResponse {
     HttpResponse::BadRequest().json(json!({ "error": "malformed_payload" }))
 }
 
+/// Hands `job` to the background queue and says how to answer at once: an
+/// ack when it was taken (with `taken` as the log outcome), otherwise the
+/// busy or stopping refusal — and then nothing of the job is done.
+pub fn submit(state: &AppState, job: Job, taken: &'static str) -> (HttpResponse, &'static str) {
+    match state.queue.try_submit(job) {
+        Ok(()) => (ack(), taken),
+        Err(Refused::Busy) => (nack(BUSY_MESSAGE), "busy"),
+        Err(Refused::Stopping) => (nack(STOPPING_MESSAGE), "stopping"),
+    }
+}
+
 /// Queues a background job and answers at once: ack, or busy.
 fn enqueue(request: &HttpRequest, state: &AppState, job: Job) -> HttpResponse {
-    match state.queue.try_submit(job) {
-        Ok(()) => {
-            note(request, |n| n.outcome = Some("queued"));
-            ack()
-        }
-        Err(Refused::Busy) => {
-            note(request, |n| n.outcome = Some("busy"));
-            nack(BUSY_MESSAGE)
-        }
-        Err(Refused::Stopping) => {
-            note(request, |n| n.outcome = Some("stopping"));
-            nack(STOPPING_MESSAGE)
-        }
-    }
+    let (response, outcome) = submit(state, job, "queued");
+    note(request, |n| n.outcome = Some(outcome));
+    response
 }
 
 fn slash_command(request: &HttpRequest, state: &AppState, body: Value) -> HttpResponse {
