@@ -51,9 +51,10 @@ fn main() {
         run_baseline_server(port);
         return;
     }
-    // `cargo test --benches` runs bench targets with `--test`-like flags; only
-    // measure under `cargo bench` (which passes `--bench`) or when run by hand.
-    if args.iter().any(|a| a == "--test" || a == "--list") {
+    // `cargo bench` passes `--bench`; `cargo test --benches` (or
+    // `--all-targets`) runs this binary without it: do not measure then.
+    if !args.iter().any(|a| a == "--bench") {
+        println!("ack_latency: measures only under `cargo bench` (pass --bench to run it by hand)");
         return;
     }
     if let Err(error) = run() {
@@ -97,6 +98,7 @@ type BenchResult<T> = Result<T, String>;
 
 fn run() -> BenchResult<()> {
     let anon_binary = anon_binary()?;
+    let load_before = load_average();
     let taskset = which("taskset");
     println!(
         "ack_latency: {CLIENTS} client threads, {}s per phase, servers pinned to CPU 0: {}",
@@ -211,6 +213,12 @@ fn run() -> BenchResult<()> {
     // ----- report -------------------------------------------------------------------------------
     println!();
     println!(
+        "machine: {} CPUs, load average before/after: {} / {} (other processes share the CPUs; figures vary with it)",
+        std::thread::available_parallelism().map_or(0, usize::from),
+        load_before,
+        load_average()
+    );
+    println!(
         "{:<34} {:>10} {:>9} {:>9} {:>9}",
         "phase", "req/s", "p50 µs", "p99 µs", "max µs"
     );
@@ -239,6 +247,13 @@ fn run() -> BenchResult<()> {
         mib(Some(peak.load(Ordering::Relaxed)).filter(|p| *p > 0)),
         mib(anon_after_rss),
         mib(baseline_rss)
+    );
+    let remembered: u64 = [&anon_load, &anon_half, &anon_verify_only]
+        .iter()
+        .map(|phase| phase.latencies_us.len() as u64)
+        .sum();
+    println!(
+        "signed requests the replay guard holds at the end (each kept 300 s): about {remembered}"
     );
     println!(
         "first answer to GET /health after spawn: anon {} ms (target < 30 ms), baseline {} ms",
@@ -556,6 +571,14 @@ fn sealing_key() -> BenchResult<String> {
     use secrecy::ExposeSecret as _;
     let key = anon_store::EncryptionKey::generate().map_err(|e| e.to_string())?;
     Ok(key.to_base64().expose_secret().to_owned())
+}
+
+/// The 1-minute load average, from `/proc/loadavg`.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "n/a".to_owned())
 }
 
 /// `VmRSS` of a process in KiB, from `/proc/<pid>/status`.
