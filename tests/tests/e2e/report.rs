@@ -221,3 +221,44 @@ fn reporting_a_dm_reply_names_the_replier_and_previews_the_reply() {
     );
     assert!(reports[0].contains("guava7") && !reports[0].contains("fig6"));
 }
+
+#[test]
+fn simultaneous_first_reports_create_one_reports_channel() {
+    let app = TestApp::spawn();
+    let first = post_in_general(&app, ALICE, "first of two kiwano8");
+    let second = post_in_general(&app, HEIDI, "second of two loquat9");
+    std::thread::scope(|scope| {
+        for (reporter, message) in [(BOB, &first), (IVAN, &second), (GRACE, &first)] {
+            let pumble = app.pumble.clone();
+            scope.spawn(move || {
+                let answer = pumble
+                    .click(reporter, &message.id, "anon_report")
+                    .expect("the server answers");
+                assert_acked(&answer);
+            });
+        }
+    });
+    for reporter in [BOB, IVAN, GRACE] {
+        app.wait_for_notice(reporter, "Reported")
+            .expect("every reporter is told");
+    }
+    let channels: Vec<Channel> = app
+        .sim
+        .channels(WORKSPACE)
+        .into_iter()
+        .filter(|c| {
+            c.name
+                .as_deref()
+                .is_some_and(|n| n.starts_with("anon-reports"))
+        })
+        .collect();
+    assert_eq!(channels.len(), 1, "one reports channel");
+    let posts: Vec<String> = app
+        .bot_posts_in(&channels[0].id)
+        .iter()
+        .map(shown)
+        .collect();
+    assert_eq!(posts.iter().filter(|p| written_by(p).is_some()).count(), 3);
+    assert!(posts.iter().any(|p| p.contains("kiwano8")));
+    assert!(posts.iter().any(|p| p.contains("loquat9")));
+}
