@@ -21,6 +21,8 @@ pub fn init(level: log::LevelFilter, format: LogFormat) -> Result<(), log::SetLo
 fn builder(level: log::LevelFilter, format: LogFormat) -> env_logger::Builder {
     let mut builder = env_logger::Builder::new();
     builder.filter_level(level);
+    // Plain lines: no terminal colours to add or strip on every write.
+    builder.write_style(env_logger::WriteStyle::Never);
     // Dependencies' own debug/trace chatter (sqlx statements, actix internals)
     // would only add noise; their warnings and errors still come through.
     for noisy in [
