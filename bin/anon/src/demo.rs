@@ -101,7 +101,7 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool) -> Result<(), DemoError>
     Ok(())
 }
 
-fn expect(condition: bool, what: &str) -> Result<(), DemoError> {
+fn ensure(condition: bool, what: &str) -> Result<(), DemoError> {
     if condition {
         Ok(())
     } else {
@@ -143,7 +143,7 @@ pub fn run(out: &mut impl Write) -> Result<DemoReport, DemoError> {
     // 1. Install through the real OAuth redirect.
     let code = sim.create_oauth_code(standard::CAROL)?;
     let installed = driver.oauth_redirect(&format!("code={code}"))?;
-    expect(
+    ensure(
         installed.status == 200,
         "the install redirect did not succeed",
     )?;
@@ -160,7 +160,7 @@ pub fn run(out: &mut impl Write) -> Result<DemoReport, DemoError> {
         "/anon",
         &format!("<<@{}>> {DM_BODY}", standard::BOB),
     )?;
-    expect(ack.status == 200, "/anon was not acknowledged")?;
+    ensure(ack.status == 200, "/anon was not acknowledged")?;
     wait_for("the DM to reach Bob", || {
         sim.render_view(standard::BOB).contains(DM_BODY)
     })?;
@@ -174,9 +174,9 @@ pub fn run(out: &mut impl Write) -> Result<DemoReport, DemoError> {
 
     // 3. Bob replies through the modal.
     let click = driver.click_latest(standard::BOB, REPLY_ACTION)?;
-    expect(click.status == 200, "the Reply click was refused")?;
+    ensure(click.status == 200, "the Reply click was refused")?;
     let submitted = driver.submit_modal(standard::BOB, &[(REPLY_INPUT_ACTION, REPLY_BODY)])?;
-    expect(submitted.status == 200, "the reply was not acknowledged")?;
+    ensure(submitted.status == 200, "the reply was not acknowledged")?;
     wait_for("the reply to reach Alice", || {
         sim.render_view(standard::ALICE).contains(REPLY_BODY)
     })?;
@@ -188,7 +188,7 @@ pub fn run(out: &mut impl Write) -> Result<DemoReport, DemoError> {
 
     // 4. Grace posts anonymously in #general.
     let ack = driver.slash(standard::GRACE, standard::GENERAL, "/anon", POST_BODY)?;
-    expect(ack.status == 200, "/anon in #general was not acknowledged")?;
+    ensure(ack.status == 200, "/anon in #general was not acknowledged")?;
     let mut root = None;
     wait_for("the post in #general", || {
         root = sim
@@ -212,7 +212,7 @@ pub fn run(out: &mut impl Write) -> Result<DemoReport, DemoError> {
         "/anon",
         THREAD_BODY,
     )?;
-    expect(
+    ensure(
         ack.status == 200,
         "/anon in the thread was not acknowledged",
     )?;
@@ -234,7 +234,7 @@ pub fn run(out: &mut impl Write) -> Result<DemoReport, DemoError> {
     // 6. Ivan reports the thread reply.
     let before = sim.ephemerals_for(standard::IVAN).len();
     let report = driver.click(standard::IVAN, &reply.id, REPORT_ACTION)?;
-    expect(report.status == 200, "the Report click was refused")?;
+    ensure(report.status == 200, "the Report click was refused")?;
     wait_for("the reporter to be told the outcome", || {
         sim.ephemerals_for(standard::IVAN).len() > before
     })?;
