@@ -41,6 +41,8 @@ const CLIENTS: usize = 4;
 const DURATION: Duration = Duration::from_secs(5);
 /// Simulated senders (and recipients) added to the workspace.
 const SENDERS: usize = 500;
+/// Set when this process already runs pinned to CPU 1.
+const CLIENT_PINNED: &str = "ACK_LATENCY_CLIENT_PINNED";
 /// The argument that turns this binary into the baseline server.
 const BASELINE_FLAG: &str = "--baseline-server";
 
@@ -56,6 +58,27 @@ fn main() {
     if !args.iter().any(|a| a == "--bench") {
         println!("ack_latency: measures only under `cargo bench` (pass --bench to run it by hand)");
         return;
+    }
+    // Keep the load generator (client threads and simulator) off the
+    // servers' CPU: re-run this process pinned to CPU 1.
+    if std::env::var_os(CLIENT_PINNED).is_none() {
+        if let Some(taskset) = which("taskset") {
+            if std::thread::available_parallelism().map_or(1, usize::from) > 1 {
+                if let Ok(this) = std::env::current_exe() {
+                    let status = Command::new(taskset)
+                        .arg("-c")
+                        .arg("1")
+                        .arg(this)
+                        .args(&args[1..])
+                        .env(CLIENT_PINNED, "1")
+                        .status();
+                    match status {
+                        Ok(status) => std::process::exit(status.code().unwrap_or(1)),
+                        Err(error) => eprintln!("ack_latency: not pinning the client: {error}"),
+                    }
+                }
+            }
+        }
     }
     if let Err(error) = run() {
         eprintln!("ack_latency: {error}");
@@ -213,8 +236,7 @@ fn run() -> BenchResult<()> {
     // ----- report -------------------------------------------------------------------------------
     println!();
     println!(
-        "machine: {} CPUs, load average before/after: {} / {} (other processes share the CPUs; figures vary with it)",
-        std::thread::available_parallelism().map_or(0, usize::from),
+        "machine load average before/after: {} / {} (other processes share the CPUs; figures vary with it)",
         load_before,
         load_average()
     );
