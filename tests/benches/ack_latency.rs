@@ -13,7 +13,9 @@
 //! the simulated Pumble the server talks to), over loopback:
 //!
 //! 1. **throughput**: `CLIENTS` threads, keep-alive connections, each sending
-//!    the next request as soon as the last is answered, for `DURATION`;
+//!    the next request as soon as the last is answered, for `DURATION`; the
+//!    two servers alternate (baseline, anon, baseline, anon) and the better
+//!    run of each counts;
 //! 2. **half load**: the same threads paced to half the baseline's measured
 //!    throughput, reporting p99.
 //!
@@ -38,7 +40,7 @@ use pumble_sim::{roles, standard, SeedUser, Simulator};
 /// Concurrent client threads.
 const CLIENTS: usize = 4;
 /// Length of each measured phase.
-const DURATION: Duration = Duration::from_secs(5);
+const DURATION: Duration = Duration::from_secs(4);
 /// Simulated senders (and recipients) added to the workspace.
 const SENDERS: usize = 500;
 /// Set when this process already runs pinned to CPU 1.
@@ -161,10 +163,10 @@ fn run() -> BenchResult<()> {
     let baseline_addr = SocketAddr::from(([127, 0, 0, 1], baseline_port));
     let baseline_first = first_answer(baseline_addr, Instant::now(), Duration::from_secs(10))?;
     let request = |_: u64| Vec::from(&b"{\"messageType\":\"SLASH_COMMAND\"}"[..]);
-    let baseline_load = load(baseline_addr, &request, None, "")?;
-    let baseline_rss = rss_kib(baseline.id());
-    let _ = baseline.kill();
-    let _ = baseline.wait();
+    // The two servers' maximum-load phases alternate (baseline, anon,
+    // baseline, anon) and the better run of each counts, so a burst of
+    // outside load on the shared machine does not decide the ratio.
+    let baseline_first_run = load(baseline_addr, &request, None, "")?;
 
     // ----- anon serve ----------------------------------------------------------------------
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
@@ -213,9 +215,25 @@ fn run() -> BenchResult<()> {
     let signed = move |n: u64| slash_body(n);
     let peak = Arc::new(AtomicU64::new(0));
     let sampler = rss_sampler(anon.id(), Arc::clone(&peak));
-    let anon_load = load(anon_addr, &signed, None, &secret)?;
+    let anon_first_run = load(anon_addr, &signed, None, &secret)?;
+    let baseline_second_run = load(baseline_addr, &request, None, "")?;
+    let baseline_rss = rss_kib(baseline.id());
+    let _ = baseline.kill();
+    let _ = baseline.wait();
+    let anon_second_run = load(anon_addr, &signed, None, &secret)?;
     sampler.stop();
     let anon_after_rss = rss_kib(anon.id());
+    let runs = format!(
+        "req/s per run: baseline {:.0} then {:.0}, anon {:.0} then {:.0}",
+        baseline_first_run.per_second(),
+        baseline_second_run.per_second(),
+        anon_first_run.per_second(),
+        anon_second_run.per_second()
+    );
+    let baseline_load = better(baseline_first_run, baseline_second_run);
+    let mut anon_total_requests =
+        (anon_first_run.latencies_us.len() + anon_second_run.latencies_us.len()) as u64;
+    let anon_load = better(anon_first_run, anon_second_run);
 
     // ----- half of the baseline's throughput, paced ------------------------------------------
     let half = baseline_load.per_second() / 2.0;
@@ -229,6 +247,8 @@ fn run() -> BenchResult<()> {
             .into_bytes()
     };
     let anon_verify_only = load(anon_addr, &unknown, None, &secret)?;
+    anon_total_requests +=
+        (anon_half.latencies_us.len() + anon_verify_only.latencies_us.len()) as u64;
 
     let _ = anon.kill();
     let _ = anon.wait();
@@ -244,10 +264,11 @@ fn run() -> BenchResult<()> {
         "{:<34} {:>10} {:>9} {:>9} {:>9}",
         "phase", "req/s", "p50 µs", "p99 µs", "max µs"
     );
-    baseline_load.print("baseline actix 200 OK, max");
-    anon_load.print("anon /anon, max");
+    baseline_load.print("baseline actix 200 OK, max (best)");
+    anon_load.print("anon /anon, max (best)");
     anon_half.print(&format!("anon /anon, paced {half:.0}/s"));
     anon_verify_only.print("anon verify-only (400), max");
+    println!("{runs}");
     println!();
     println!(
         "throughput ratio anon/baseline: {:.2} (target >= 0.80)",
@@ -270,10 +291,7 @@ fn run() -> BenchResult<()> {
         mib(anon_after_rss),
         mib(baseline_rss)
     );
-    let remembered: u64 = [&anon_load, &anon_half, &anon_verify_only]
-        .iter()
-        .map(|phase| phase.latencies_us.len() as u64)
-        .sum();
+    let remembered: u64 = anon_total_requests;
     println!(
         "signed requests the replay guard holds at the end (each kept 300 s): about {remembered}"
     );
@@ -343,6 +361,15 @@ impl Phase {
             self.percentile(0.99),
             self.latencies_us.last().copied().unwrap_or(0)
         );
+    }
+}
+
+/// The run with the higher throughput.
+fn better(a: Phase, b: Phase) -> Phase {
+    if a.per_second() >= b.per_second() {
+        a
+    } else {
+        b
     }
 }
 
