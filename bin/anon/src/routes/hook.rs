@@ -19,6 +19,7 @@
 //! `{"message": "…busy…"}`, which Pumble shows the user as an ephemeral
 //! message (§4.2). Nothing is half-done: the job was never queued.
 
+use actix_web::http::header::ContentType;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use anon_core::inbound::{
@@ -37,6 +38,10 @@ use crate::work_queue::Refused;
 /// What the user is told when a command cannot be taken right now.
 pub const BUSY_MESSAGE: &str =
     "Anon is busy right now and did not send anything. Please try again in a moment.";
+
+/// The busy refusal's body, `{"message": BUSY_MESSAGE}`.
+static BUSY_BODY: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| json!({ "message": BUSY_MESSAGE }).to_string());
 
 /// What the user is told when the server is shutting down.
 pub const STOPPING_MESSAGE: &str =
@@ -95,7 +100,9 @@ fn loggable_id(raw: &str) -> String {
 
 /// `200 {}`: the trigger is acknowledged (§4.2 `ack()`).
 pub fn ack() -> HttpResponse {
-    HttpResponse::Ok().json(json!({}))
+    HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body("{}")
 }
 
 /// `400 {"message": text}`: refused, with a message shown to the user
@@ -115,7 +122,13 @@ fn malformed(request: &HttpRequest) -> HttpResponse {
 pub fn submit(state: &AppState, job: Job, taken: &'static str) -> (HttpResponse, &'static str) {
     match state.queue.try_submit(job) {
         Ok(()) => (ack(), taken),
-        Err(Refused::Busy) => (nack(BUSY_MESSAGE), "busy"),
+        // The hot path under overload: a body written once, not per request.
+        Err(Refused::Busy) => (
+            HttpResponse::BadRequest()
+                .content_type(ContentType::json())
+                .body(BUSY_BODY.as_str()),
+            "busy",
+        ),
         Err(Refused::Stopping) => (nack(STOPPING_MESSAGE), "stopping"),
     }
 }
