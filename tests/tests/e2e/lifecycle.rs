@@ -163,3 +163,42 @@ fn unauthorize_removes_that_users_tokens_only() {
     );
     app.wait_for_bot_posts(GENERAL, 1).expect("posted");
 }
+
+#[test]
+fn after_uninstall_and_reinstall_opt_outs_still_hold_and_the_app_works_again() {
+    let mut app = TestApp::spawn();
+    assert_acked(
+        &app.pumble
+            .slash(BOB, GENERAL, "/anon-block", "")
+            .expect("answered"),
+    );
+    app.wait_for_notice(BOB, "no longer receive")
+        .expect("Bob opted out");
+    assert_acked(&app.pumble.app_uninstalled(WORKSPACE).expect("answered"));
+
+    // Reinstalled: Pumble issues a new bot token, which the server stores.
+    app.install().expect("the owner installs the app again");
+    let probe = app.store().expect("database opens");
+    let stored = probe
+        .block_on(probe.store().tokens().bot_token(WORKSPACE))
+        .expect("query")
+        .expect("a bot token again");
+    use secrecy::ExposeSecret as _;
+    assert_eq!(
+        Some(stored.expose_secret().to_owned()),
+        app.sim.bot_token(WORKSPACE)
+    );
+    drop(probe);
+
+    // D18: Bob's opt-out survived; the rest works with the new token.
+    let seen = app.notices(ALICE).len();
+    assert_acked(
+        &app.pumble
+            .slash(ALICE, GENERAL, "/anon", "<<@u_bob>> after reinstall lime7")
+            .expect("answered"),
+    );
+    app.wait_for_notice_after(ALICE, seen, "opted out")
+        .expect("Bob still gets no anonymous DMs");
+    app.post_anonymously(ALICE, GENERAL, "after reinstall lime8")
+        .expect("channel posts work with the new bot token");
+}
