@@ -43,7 +43,8 @@ impl fmt::Debug for AnonymousMessage {
 }
 
 /// What one user sees, rendered (`pumble_sim::Simulator::render_view`).
-#[derive(Debug, Clone)]
+/// `Debug` shows the viewer, not what they see.
+#[derive(Clone)]
 pub struct RenderedView {
     /// The viewer's user id.
     pub viewer_id: String,
@@ -53,14 +54,34 @@ pub struct RenderedView {
     pub text: String,
 }
 
+impl fmt::Debug for RenderedView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RenderedView")
+            .field("viewer_id", &self.viewer_id)
+            .field("viewer_is_admin", &self.viewer_is_admin)
+            .field("text_len", &self.text.len())
+            .finish()
+    }
+}
+
 /// One thing in a rendered view: the section it is in (`#general`,
 /// `DM with Anon`, `Modal: …`) and its lines.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `Debug` shows the section and how many lines, not their text.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ViewItem {
     /// The section title, without the `==` marks.
     pub section: String,
     /// The item's lines (author head included).
     pub lines: Vec<String>,
+}
+
+impl fmt::Debug for ViewItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ViewItem")
+            .field("section", &self.section)
+            .field("lines", &self.lines.len())
+            .finish()
+    }
 }
 
 /// Splits a rendered view into items. A section starts with `== title ==`;
