@@ -18,7 +18,7 @@ use actix_web::{HttpMessage as _, HttpRequest};
 pub struct RequestNote {
     /// The Pumble message type, with the command or event when there is one,
     /// e.g. `SLASH_COMMAND /anon`, `APP_EVENT APP_UNINSTALLED`.
-    pub kind: Option<String>,
+    pub kind: Option<&'static str>,
     /// The workspace the request is about.
     pub workspace: Option<String>,
     /// A short outcome code, e.g. `queued`, `busy`, `modal`, `signature_mismatch`.
@@ -59,7 +59,7 @@ pub async fn log_request(
                 target: "anon::request",
                 "{method} {path} status={} type={} workspace={} outcome={} latency_us={}",
                 response.status().as_u16(),
-                note.kind.as_deref().unwrap_or("-"),
+                note.kind.unwrap_or("-"),
                 note.workspace.as_deref().unwrap_or("-"),
                 note.outcome.unwrap_or("-"),
                 latency.as_micros()

@@ -67,19 +67,24 @@ pub async fn hook(
         .and_then(Value::as_str)
         .map(loggable_id);
     note(&request, |n| n.workspace = workspace);
-    let message_type = body
-        .get("messageType")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    match message_type.as_str() {
-        "SLASH_COMMAND" => slash_command(&request, &state, body),
-        "BLOCK_INTERACTION" => block_interaction(&request, &state, body).await,
-        "VIEW_ACTION" => view_action(&request, &state, body).await,
-        "PUMBLE_EVENT" | "APP_EVENT" => event(&request, &state, &message_type, body).await,
+    let message_type = match body.get("messageType").and_then(Value::as_str) {
+        Some("SLASH_COMMAND") => Some("SLASH_COMMAND"),
+        Some("BLOCK_INTERACTION") => Some("BLOCK_INTERACTION"),
+        Some("VIEW_ACTION") => Some("VIEW_ACTION"),
+        Some("PUMBLE_EVENT") => Some("PUMBLE_EVENT"),
+        Some("APP_EVENT") => Some("APP_EVENT"),
+        _ => None,
+    };
+    match message_type {
+        Some("SLASH_COMMAND") => slash_command(&request, &state, body),
+        Some("BLOCK_INTERACTION") => block_interaction(&request, &state, body).await,
+        Some("VIEW_ACTION") => view_action(&request, &state, body).await,
+        Some(event_envelope @ ("PUMBLE_EVENT" | "APP_EVENT")) => {
+            event(&request, &state, event_envelope, body).await
+        }
         _ => {
             note(&request, |n| {
-                n.kind = Some("unknown".to_owned());
+                n.kind = Some("unknown");
                 n.outcome = Some("unsupported_message_type");
             });
             HttpResponse::BadRequest().json(json!({
@@ -142,16 +147,16 @@ fn enqueue(request: &HttpRequest, state: &AppState, job: Job) -> HttpResponse {
 
 fn slash_command(request: &HttpRequest, state: &AppState, body: Value) -> HttpResponse {
     let Ok(payload) = serde_json::from_value::<SlashCommandPayload>(body) else {
-        note(request, |n| n.kind = Some("SLASH_COMMAND".to_owned()));
+        note(request, |n| n.kind = Some("SLASH_COMMAND"));
         return malformed(request);
     };
-    let command = match payload.slash_command.trim() {
-        known @ ("/anon" | "/anon-block" | "/anon-unblock") => known,
-        _ => "other",
+    let kind = match payload.slash_command.trim() {
+        "/anon" => "SLASH_COMMAND /anon",
+        "/anon-block" => "SLASH_COMMAND /anon-block",
+        "/anon-unblock" => "SLASH_COMMAND /anon-unblock",
+        _ => "SLASH_COMMAND other",
     };
-    note(request, |n| {
-        n.kind = Some(format!("SLASH_COMMAND {command}"))
-    });
+    note(request, |n| n.kind = Some(kind));
     match SlashCommand::try_from(payload) {
         Ok(command) => enqueue(request, state, Job::Slash(command)),
         Err(_) => malformed(request),
@@ -160,11 +165,11 @@ fn slash_command(request: &HttpRequest, state: &AppState, body: Value) -> HttpRe
 
 async fn block_interaction(request: &HttpRequest, state: &AppState, body: Value) -> HttpResponse {
     let Ok(payload) = serde_json::from_value::<BlockInteractionPayload>(body) else {
-        note(request, |n| n.kind = Some("BLOCK_INTERACTION".to_owned()));
+        note(request, |n| n.kind = Some("BLOCK_INTERACTION"));
         return malformed(request);
     };
     let Ok(click) = ButtonClick::try_from(payload) else {
-        note(request, |n| n.kind = Some("BLOCK_INTERACTION".to_owned()));
+        note(request, |n| n.kind = Some("BLOCK_INTERACTION"));
         return malformed(request);
     };
     let kind = match click.action {
@@ -172,14 +177,14 @@ async fn block_interaction(request: &HttpRequest, state: &AppState, body: Value)
         ButtonAction::Report => "BLOCK_INTERACTION report",
         ButtonAction::Other => "BLOCK_INTERACTION other",
     };
-    note(request, |n| n.kind = Some(kind.to_owned()));
+    note(request, |n| n.kind = Some(kind));
     let answer = flows::click::answer(state, click).await;
     note(request, |n| n.outcome = Some(answer.outcome));
     answer.response
 }
 
 async fn view_action(request: &HttpRequest, state: &AppState, body: Value) -> HttpResponse {
-    note(request, |n| n.kind = Some("VIEW_ACTION".to_owned()));
+    note(request, |n| n.kind = Some("VIEW_ACTION"));
     let Ok(payload) = serde_json::from_value::<ViewActionPayload>(body) else {
         return malformed(request);
     };
@@ -188,14 +193,14 @@ async fn view_action(request: &HttpRequest, state: &AppState, body: Value) -> Ht
     };
     match action.kind {
         ViewActionKind::Submit => {
-            note(request, |n| n.kind = Some("VIEW_ACTION submit".to_owned()));
+            note(request, |n| n.kind = Some("VIEW_ACTION submit"));
             enqueue(request, state, Job::ReplySubmit(action))
         }
         ViewActionKind::Close => {
             // Nothing is kept per open modal (the modal names its target), so
             // closing needs no work.
             note(request, |n| {
-                n.kind = Some("VIEW_ACTION close".to_owned());
+                n.kind = Some("VIEW_ACTION close");
                 n.outcome = Some("closed");
             });
             ack()
@@ -217,13 +222,15 @@ async fn event(
         .get("eventType")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let shown = match event_type {
-        known @ ("APP_UNINSTALLED" | "APP_UNAUTHORIZED") => known,
-        _ => "other",
+    let kind = match (message_type, event_type) {
+        ("APP_EVENT", "APP_UNINSTALLED") => "APP_EVENT APP_UNINSTALLED",
+        ("APP_EVENT", "APP_UNAUTHORIZED") => "APP_EVENT APP_UNAUTHORIZED",
+        ("APP_EVENT", _) => "APP_EVENT other",
+        (_, "APP_UNINSTALLED") => "PUMBLE_EVENT APP_UNINSTALLED",
+        (_, "APP_UNAUTHORIZED") => "PUMBLE_EVENT APP_UNAUTHORIZED",
+        _ => "PUMBLE_EVENT other",
     };
-    note(request, |n| {
-        n.kind = Some(format!("{message_type} {shown}"))
-    });
+    note(request, |n| n.kind = Some(kind));
     let outcome = flows::lifecycle::handle(&state.services, body).await;
     note(request, |n| n.outcome = Some(outcome.code()));
     match outcome {
