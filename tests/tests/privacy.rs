@@ -196,6 +196,23 @@ fn no_author_identity_reaches_users_logs_or_database_files() {
     }
     let dave = &views[1].text;
     assert!(dave.contains(&reports_section) && dave.contains("Heidi") && dave.contains("Alice"));
+    // Exactly the reported messages reach the reports channel, each with its
+    // own author: nothing about the three that were never reported.
+    let reported: Vec<String> = app
+        .bot_posts_in(&reports.id)
+        .iter()
+        .map(|m| format!("{}{}", m.text, m.blocks))
+        .filter(|text| text.contains("Written by user "))
+        .collect();
+    assert_eq!(reported.len(), 2, "two reports");
+    for s in &sent {
+        let reports_of: Vec<&String> = reported.iter().filter(|r| r.contains(s.marker)).collect();
+        let was_reported = s.marker == "privdm1" || s.marker == "privthread4";
+        assert_eq!(reports_of.len(), usize::from(was_reported), "{}", s.marker);
+        for report in reports_of {
+            assert!(report.contains(&format!("Written by user {},", s.author)));
+        }
+    }
 
     // ----- the lifecycle events, then (b) and (c) over everything ------------------
     // Bob authorizes the app and then revokes it; finally the workspace
