@@ -279,3 +279,59 @@ fn a_legacy_or_unknown_button_value_is_refused_with_a_reason() {
         .map(|dm| app.bot_posts_in(&dm).is_empty())
         .unwrap_or(true));
 }
+
+#[test]
+fn a_message_id_from_another_workspace_is_unknown_there() {
+    let app = TestApp::spawn();
+    let post = app
+        .post_anonymously(ALICE, GENERAL, "workspace one only lychee5")
+        .expect("posted");
+    let id = anon_tests::button_value(&post.blocks, "anon_report").expect("button");
+
+    // A second workspace with the app installed by its owner.
+    let sim = &app.sim;
+    sim.add_workspace("ws_2", "Other Workspace")
+        .expect("workspace");
+    for (user, name, role) in [
+        ("u_zed", "Zed", pumble_sim::roles::OWNER),
+        ("u_yan", "Yan", pumble_sim::roles::USER),
+        ("u_xia", "Xia", pumble_sim::roles::USER),
+    ] {
+        sim.add_user(pumble_sim::SeedUser::new("ws_2", user, name, role))
+            .expect("user");
+    }
+    sim.add_channel(
+        "ws_2",
+        "ch_other",
+        "other",
+        ChannelType::Public,
+        &["u_zed", "u_yan", "u_xia"],
+    )
+    .expect("channel");
+    let code = sim.create_oauth_code("u_zed").expect("code");
+    let installed = app
+        .pumble
+        .oauth_redirect(&format!("code={code}"))
+        .expect("answered");
+    assert_eq!(installed.status, 200);
+
+    // Yan presents workspace one's message id from workspace two.
+    for action in ["anon_report", "anon_reply"] {
+        assert_refused(&app, "u_yan", "no longer available", || {
+            let mut body: serde_json::Value =
+                serde_json::from_slice(&click_body("u_yan", "ch_other", &post.id, action, &id))
+                    .expect("JSON");
+            body["workspaceId"] = json!("ws_2");
+            app.pumble
+                .send_signed("/hook", &serde_json::to_vec(&body).expect("JSON"))
+                .expect("answered")
+        });
+    }
+    assert!(no_reports_channel(&app));
+    assert!(app.sim.channels("ws_2").iter().all(|c| !c
+        .name
+        .as_deref()
+        .unwrap_or("")
+        .starts_with("anon-reports")));
+    assert!(app.sim.open_modals("u_yan").is_empty());
+}
