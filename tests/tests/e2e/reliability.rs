@@ -232,3 +232,48 @@ fn a_full_queue_answers_busy_at_once_and_half_does_nothing() {
     }
     assert_eq!(app.bot_posts_in(GENERAL).len(), accepted.len());
 }
+
+#[test]
+fn a_graceful_stop_finishes_every_accepted_command_first() {
+    let mut app = TestApp::spawn();
+    app.sim.inject_fault(FaultRule::any_method(
+        "/**",
+        Fault::Latency(Duration::from_millis(150)),
+    ));
+    let markers: Vec<String> = (0..5).map(|i| format!("drain{i}x")).collect();
+    for marker in &markers {
+        assert_acked(
+            &app.pumble
+                .slash(
+                    ALICE,
+                    GENERAL,
+                    "/anon",
+                    &format!("before the stop {marker}"),
+                )
+                .expect("answered"),
+        );
+    }
+    // Stop at once (work still queued or in flight). The stop returns only
+    // once the queue is drained, so everything is there right after it: the
+    // queue lives in memory and the new process could not have done it.
+    app.restart().expect("stops gracefully and starts again");
+    let posts = app.bot_posts_in(GENERAL);
+    assert_eq!(
+        posts.len(),
+        markers.len(),
+        "every accepted command was carried out"
+    );
+    for marker in &markers {
+        assert!(
+            posts
+                .iter()
+                .any(|m| format!("{}{}", m.text, m.blocks).contains(marker.as_str())),
+            "{marker} was lost"
+        );
+    }
+    assert_eq!(
+        app.notices(ALICE).len(),
+        markers.len(),
+        "and its sender told"
+    );
+}
