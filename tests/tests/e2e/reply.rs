@@ -205,3 +205,42 @@ fn an_empty_or_too_long_reply_is_refused_with_a_reason_and_the_modal_can_be_used
         .expect("the valid reply goes through");
     assert_eq!(app.sim.replies_to(&post.id).len(), 1);
 }
+
+#[test]
+fn a_reply_reaches_an_author_who_opted_out_of_anonymous_dms() {
+    let app = TestApp::spawn();
+    assert_acked(
+        &app.pumble
+            .slash(BOB, GENERAL, "/anon-block", "")
+            .expect("answered"),
+    );
+    app.wait_for_notice(BOB, "no longer receive")
+        .expect("Bob opted out");
+    // Bob still sends anonymously; the answer to his own message reaches him
+    // (it answers something he sent, D18).
+    assert_acked(
+        &app.pumble
+            .slash(
+                BOB,
+                GENERAL,
+                "/anon",
+                "<<@u_alice>> sorry about earlier zucchini11",
+            )
+            .expect("answered"),
+    );
+    let alice_dm = app.wait_for_bot_dm(ALICE).expect("the bot opened a DM");
+    let first = app.wait_for_bot_posts(&alice_dm, 1).expect("delivered")[0].clone();
+    open_reply_modal(&app, ALICE, &first.id);
+    assert_acked(
+        &app.pumble
+            .submit_modal(ALICE, &[(REPLY_INPUT, "apology accepted almond12")])
+            .expect("answered"),
+    );
+    app.wait_for_notice(ALICE, "Your anonymous reply was sent")
+        .expect("Alice is told it was sent");
+    let bob_dm = app.wait_for_bot_dm(BOB).expect("the bot opened a DM");
+    let reply = app
+        .wait_for_bot_posts(&bob_dm, 1)
+        .expect("the reply reaches Bob");
+    assert!(format!("{}{}", reply[0].text, reply[0].blocks).contains("almond12"));
+}
