@@ -208,8 +208,8 @@ pub const VARIABLES: &[Variable] = &[
     ),
     with_default(
         REPLAY_GUARD_CAPACITY,
-        "10000",
-        "Signed requests remembered (for the 300 s window) to refuse replays; 0 turns the guard off.",
+        "200000",
+        "Signed requests remembered (for the 300 s window) to refuse replays, 20-36 bytes each (200000: at most about 7 MiB); 0 turns the guard off.",
     ),
     with_default(
         SHUTDOWN_TIMEOUT_SECS,

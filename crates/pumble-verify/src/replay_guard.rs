@@ -4,66 +4,84 @@
 //! used is bounded by the authentic traffic within one window and, in any case,
 //! by the configured capacity. Entries are forgotten once their timestamp has
 //! left the window: from then on the window check refuses the request anyway.
+//!
+//! **Layout.** A request is remembered as the first 16 bytes of its HMAC tag,
+//! filed under the whole second of its timestamp. A replay carries the same
+//! timestamp and the same tag, so it is looked up in exactly one bucket; the
+//! tag already covers the timestamp (it is a MAC over `timestamp ":" body`),
+//! so two different requests share a 128-bit prefix only by a 2^-128 chance.
+//! Buckets leave whole, oldest first, when their second leaves the window, so
+//! no per-entry expiry or ordering index is kept. Each entry costs one hash
+//! table slot (16 bytes and a control byte) at a load factor between 1/2 and
+//! 7/8: about 20–36 bytes, so 200 000 entries stay under about 7 MiB.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, PoisonError};
 
-use crate::timestamp::RequestTimestamp;
 use crate::Rejection;
 
-/// One request as the guard knows it: its timestamp and its decoded signature.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) struct SeenRequest {
-    pub(crate) timestamp: RequestTimestamp,
-    pub(crate) signature: [u8; 32],
-}
+/// The part of a request's tag the guard keeps.
+pub(crate) const DIGEST_LEN: usize = 16;
 
 /// The set of requests seen within the window, bounded by a capacity.
 pub(crate) struct ReplayGuard {
     capacity: usize,
+    /// How long after its timestamp a request can still pass the window check
+    /// (the window plus slack), in milliseconds.
+    keep_ms: u128,
     ledger: Mutex<Ledger>,
 }
 
 #[derive(Default)]
 struct Ledger {
-    seen: HashSet<SeenRequest>,
-    /// The same entries ordered by the instant (ms since the epoch) after
-    /// which they can be forgotten.
-    by_expiry: BTreeSet<(u128, SeenRequest)>,
+    /// Tag digests by the whole second (since the epoch) of their timestamp.
+    by_second: BTreeMap<u64, HashSet<u128, BuildHasherDefault<TagHasher>>>,
+    /// Entries across all buckets.
+    len: usize,
 }
 
 impl ReplayGuard {
-    pub(crate) fn new(capacity: usize) -> Self {
+    /// A guard holding at most `capacity` requests, each kept for `keep_ms`
+    /// after its timestamp.
+    pub(crate) fn new(capacity: usize, keep_ms: u128) -> Self {
         ReplayGuard {
             capacity,
+            keep_ms,
             ledger: Mutex::new(Ledger::default()),
         }
     }
 
-    /// Records `request` unless it was seen before. `forget_after_ms` is the
-    /// instant (ms since the epoch) after which the window check would refuse
-    /// the request; `now_ms` is the current instant.
+    /// Records the request with timestamp `timestamp_ms` (ms since the epoch)
+    /// and HMAC tag `tag` unless it was seen before. `now_ms` is the current
+    /// instant.
     pub(crate) fn check_and_record(
         &self,
-        request: SeenRequest,
-        forget_after_ms: u128,
+        timestamp_ms: u128,
+        tag: &[u8],
         now_ms: u128,
     ) -> Result<(), Rejection> {
+        let second = u64::try_from(timestamp_ms / 1000).unwrap_or(u64::MAX);
+        let digest = digest(tag);
         // No code below panics while holding the lock, so a poisoned lock can
         // only come from a panic elsewhere; the ledger is still consistent.
         let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
-        ledger.forget_expired(now_ms);
-        if ledger.seen.contains(&request) {
+        ledger.forget_expired(now_ms, self.keep_ms);
+        if ledger
+            .by_second
+            .get(&second)
+            .is_some_and(|bucket| bucket.contains(&digest))
+        {
             return Err(Rejection::Replayed);
         }
-        if ledger.seen.len() >= self.capacity {
+        if ledger.len >= self.capacity {
             // Refuse rather than forget a live entry: forgetting would let a
             // recorded request be replayed.
             return Err(Rejection::ReplayGuardFull);
         }
-        ledger.seen.insert(request);
-        ledger.by_expiry.insert((forget_after_ms, request));
+        ledger.by_second.entry(second).or_default().insert(digest);
+        ledger.len += 1;
         Ok(())
     }
 
@@ -72,20 +90,58 @@ impl ReplayGuard {
         self.ledger
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .seen
-            .len()
+            .len
     }
 }
 
+/// The first [`DIGEST_LEN`] bytes of a tag as one number (zero-padded when
+/// shorter, which the verifier never hands in).
+fn digest(tag: &[u8]) -> u128 {
+    let mut bytes = [0u8; DIGEST_LEN];
+    let n = tag.len().min(DIGEST_LEN);
+    bytes[..n].copy_from_slice(&tag[..n]);
+    u128::from_le_bytes(bytes)
+}
+
 impl Ledger {
-    fn forget_expired(&mut self, now_ms: u128) {
-        while let Some(&(expiry, request)) = self.by_expiry.first() {
-            if expiry >= now_ms {
+    /// Drops every bucket whose latest possible timestamp (the last
+    /// millisecond of its second) is more than `keep_ms` before `now_ms`.
+    fn forget_expired(&mut self, now_ms: u128, keep_ms: u128) {
+        while let Some(entry) = self.by_second.first_entry() {
+            let last_ms = u128::from(*entry.key()) * 1000 + 999;
+            if last_ms + keep_ms >= now_ms {
                 break;
             }
-            self.by_expiry.pop_first();
-            self.seen.remove(&request);
+            self.len -= entry.remove().len();
         }
+    }
+}
+
+/// Hashes a tag digest by folding its two halves.
+///
+/// The keys are HMAC-SHA256 outputs of requests that passed verification:
+/// uniformly distributed, and nobody without the signing secret can choose
+/// them, so a keyed (flood-resistant) hash would only add cost.
+#[derive(Default)]
+struct TagHasher(u64);
+
+impl Hasher for TagHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u128` is reached for `u128` keys; fold anything else.
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(word);
+        }
+    }
+
+    fn write_u128(&mut self, value: u128) {
+        // Both halves are uniformly random; folding them keeps it so.
+        self.0 ^= (value as u64) ^ ((value >> 64) as u64);
     }
 }
 
@@ -101,52 +157,98 @@ impl fmt::Debug for ReplayGuard {
 mod tests {
     use super::*;
 
-    fn request(ts: &[u8], tag: u8) -> SeenRequest {
-        SeenRequest {
-            timestamp: RequestTimestamp::parse(ts).expect("digits"),
-            signature: [tag; 32],
-        }
+    /// Kept 1 s after the timestamp, so buckets expire quickly in tests.
+    const KEEP_MS: u128 = 1000;
+
+    fn tag(n: u8) -> [u8; 32] {
+        [n; 32]
     }
 
     #[test]
     fn repeat_is_refused_and_distinct_requests_pass() {
-        let guard = ReplayGuard::new(10);
-        let first = request(b"1000", 1);
-        assert_eq!(guard.check_and_record(first, 2000, 1000), Ok(()));
+        let guard = ReplayGuard::new(10, KEEP_MS);
+        assert_eq!(guard.check_and_record(1000, &tag(1), 1000), Ok(()));
         assert_eq!(
-            guard.check_and_record(first, 2000, 1001),
+            guard.check_and_record(1000, &tag(1), 1001),
             Err(Rejection::Replayed)
         );
+        assert_eq!(guard.check_and_record(1000, &tag(2), 1001), Ok(()));
+        assert_eq!(guard.check_and_record(2000, &tag(1), 1001), Ok(()));
+        assert_eq!(guard.len(), 3);
+    }
+
+    #[test]
+    fn tags_differing_only_after_the_digest_are_one_entry() {
+        let guard = ReplayGuard::new(10, KEEP_MS);
+        let mut other = tag(7);
+        other[DIGEST_LEN] ^= 1;
+        assert_eq!(guard.check_and_record(1000, &tag(7), 1000), Ok(()));
         assert_eq!(
-            guard.check_and_record(request(b"1000", 2), 2000, 1001),
-            Ok(())
-        );
-        assert_eq!(
-            guard.check_and_record(request(b"1001", 1), 2000, 1001),
-            Ok(())
+            guard.check_and_record(1000, &other, 1000),
+            Err(Rejection::Replayed)
         );
     }
 
     #[test]
-    fn expired_entries_are_forgotten() {
-        let guard = ReplayGuard::new(10);
-        assert_eq!(guard.check_and_record(request(b"1", 1), 500, 100), Ok(()));
-        assert_eq!(guard.check_and_record(request(b"2", 2), 900, 100), Ok(()));
-        assert_eq!(guard.len(), 2);
-        assert_eq!(guard.check_and_record(request(b"3", 3), 1500, 600), Ok(()));
-        assert_eq!(guard.len(), 2, "the entry expiring at 500 is gone at 600");
+    fn expired_buckets_are_forgotten() {
+        let guard = ReplayGuard::new(10, KEEP_MS);
+        // Second 0 is kept until 0.999 s + 1 s; second 2 until 2.999 s + 1 s.
+        assert_eq!(guard.check_and_record(500, &tag(1), 500), Ok(()));
+        assert_eq!(guard.check_and_record(2100, &tag(2), 1500), Ok(()));
+        assert_eq!(guard.check_and_record(2200, &tag(3), 1999), Ok(()));
+        assert_eq!(guard.len(), 3, "second 0 is still kept at 1.999 s");
+        assert_eq!(guard.check_and_record(2300, &tag(4), 2000), Ok(()));
+        assert_eq!(guard.len(), 3, "second 0 is gone at 2.000 s");
+        assert_eq!(
+            guard.check_and_record(2100, &tag(2), 3999),
+            Err(Rejection::Replayed)
+        );
+        assert_eq!(guard.check_and_record(4000, &tag(5), 4000), Ok(()));
+        assert_eq!(guard.len(), 1, "second 2 is gone at 4.000 s");
     }
 
     #[test]
     fn full_guard_refuses_until_entries_expire() {
-        let guard = ReplayGuard::new(2);
-        assert_eq!(guard.check_and_record(request(b"1", 1), 500, 0), Ok(()));
-        assert_eq!(guard.check_and_record(request(b"1", 2), 800, 0), Ok(()));
+        let guard = ReplayGuard::new(2, KEEP_MS);
+        assert_eq!(guard.check_and_record(0, &tag(1), 0), Ok(()));
+        assert_eq!(guard.check_and_record(1000, &tag(2), 1000), Ok(()));
         assert_eq!(
-            guard.check_and_record(request(b"1", 3), 800, 10),
+            guard.check_and_record(1000, &tag(3), 1010),
             Err(Rejection::ReplayGuardFull)
         );
-        assert_eq!(guard.check_and_record(request(b"1", 3), 800, 501), Ok(()));
+        // A refused request was not recorded: it is not a replay later.
+        assert_eq!(guard.check_and_record(1000, &tag(3), 2000), Ok(()));
         assert_eq!(guard.len(), 2);
+    }
+
+    #[test]
+    fn many_entries_fit_the_documented_bound() {
+        // 200 000 entries over 10 seconds: the slots of the buckets' tables
+        // stay within 36 bytes an entry (7 MiB for the lot).
+        let guard = ReplayGuard::new(200_000, 600_000);
+        let mut next: u64 = 0x9e37_79b9_7f4a_7c15;
+        for i in 0..200_000u128 {
+            // A cheap generator standing in for uniformly random tags.
+            next ^= next << 13;
+            next ^= next >> 7;
+            next ^= next << 17;
+            let mut tag = [0u8; 32];
+            tag[..8].copy_from_slice(&next.to_le_bytes());
+            tag[8..16].copy_from_slice(&next.rotate_left(29).to_le_bytes());
+            let at = 1_000_000 + i / 20;
+            assert_eq!(guard.check_and_record(at, &tag, at), Ok(()));
+        }
+        let ledger = guard.ledger.lock().expect("not poisoned");
+        // Usable capacity is 7/8 of a table's slots.
+        let slots: usize = ledger
+            .by_second
+            .values()
+            .map(|bucket| (bucket.capacity() * 8).div_ceil(7))
+            .sum();
+        let bytes = slots * (DIGEST_LEN + 1);
+        assert!(
+            bytes <= 200_000 * 36,
+            "{bytes} bytes of table slots for 200 000 entries"
+        );
     }
 }

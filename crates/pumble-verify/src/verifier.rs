@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use subtle::ConstantTimeEq;
 
-use crate::replay_guard::{ReplayGuard, SeenRequest};
+use crate::replay_guard::ReplayGuard;
 use crate::signature::{keyed_mac, tag_over, HmacSha256, TAG_LEN};
 use crate::timestamp::RequestTimestamp;
 use crate::{ConfigError, Rejection};
@@ -245,14 +245,7 @@ impl Verifier {
         }
 
         if let Some(guard) = &inner.replay_guard {
-            let seen = SeenRequest {
-                timestamp,
-                signature: claimed,
-            };
-            // One second of slack covers the whole-second comparison of
-            // timestamps written in seconds.
-            let forget_after_ms = timestamp.as_millis() + inner.window.as_millis() + 1000;
-            guard.check_and_record(seen, forget_after_ms, now.as_millis())?;
+            guard.check_and_record(timestamp.as_millis(), &claimed, now.as_millis())?;
         }
         Ok(())
     }
@@ -338,7 +331,8 @@ impl VerifierBuilder {
     /// Turns on the replay guard: an exact repeat of a verified request (same
     /// timestamp and signature) within the window is refused with
     /// [`Rejection::Replayed`]. The guard remembers at most `capacity`
-    /// requests (roughly 150 bytes each); when that many are still inside the
+    /// requests (a 16-byte digest each, about 20–36 bytes with its hash table
+    /// slot, so 200 000 take at most about 7 MiB); when that many are still inside the
     /// window, new requests are refused with [`Rejection::ReplayGuardFull`]
     /// rather than forgetting one that could then be replayed. Size it above
     /// the number of requests you expect within twice the window.
@@ -365,7 +359,9 @@ impl VerifierBuilder {
         }
         let replay_guard = match self.replay_capacity {
             Some(0) => return Err(ConfigError::ZeroReplayCapacity),
-            Some(capacity) => Some(ReplayGuard::new(capacity)),
+            // One second of slack covers the whole-second comparison of
+            // timestamps written in seconds.
+            Some(capacity) => Some(ReplayGuard::new(capacity, self.window.as_millis() + 1000)),
             None => None,
         };
         Ok(Verifier {
