@@ -56,7 +56,7 @@ pub fn serve() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(async move {
+    let code = runtime.block_on(async move {
         let application = match Application::build(settings).await {
             Ok(application) => application,
             Err(error) => {
@@ -78,7 +78,10 @@ pub fn serve() -> ExitCode {
                 ExitCode::FAILURE
             }
         }
-    })
+    });
+    // The logger batches lines: write out the last ones before exiting.
+    log::logger().flush();
+    code
 }
 
 /// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
@@ -151,7 +154,7 @@ pub fn reseal(import_plaintext: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(async move {
+    let code = runtime.block_on(async move {
         let keys = match KeyRing::from_base64(
             settings.token_encryption_key.expose_secret(),
             settings
@@ -220,7 +223,9 @@ pub fn reseal(import_plaintext: bool) -> ExitCode {
                 ExitCode::FAILURE
             }
         }
-    })
+    });
+    log::logger().flush();
+    code
 }
 
 /// `anon healthcheck`: `GET /health` on `127.0.0.1:$PORT` (default 3000),

@@ -31,6 +31,7 @@ pub mod effects;
 pub mod flows;
 pub mod fresh_ids;
 pub mod jobs;
+pub mod log_time;
 pub mod logging;
 pub mod manifest;
 pub mod pacer;

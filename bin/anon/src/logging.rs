@@ -7,22 +7,49 @@
 //! a message type, a conversation or message id, an outcome, a latency —
 //! never a body, a token, a signature, an OAuth code or a user id.
 
+use std::cell::RefCell;
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::Thread;
+use std::time::Duration;
 
+use crate::log_time::LogClock;
 use crate::settings::LogFormat;
+
+/// How long a line may wait in the stderr buffer before it is written.
+const FLUSH_DELAY: Duration = Duration::from_millis(50);
+
+/// Buffered bytes that are written at once, without waiting for the delay.
+const FLUSH_BYTES: usize = 16 * 1024;
 
 /// Installs the process logger writing to stderr. Fails when a logger is
 /// already installed.
+///
+/// Lines are collected in memory and written in batches: at most
+/// [`FLUSH_DELAY`] after the first line of a batch, at once when the batch
+/// passes [`FLUSH_BYTES`] or holds a warning or an error, and on
+/// `log::logger().flush()` (which `anon serve` calls before exiting) or a
+/// panic. So a busy server makes one write for many request lines instead of
+/// one per line, and no line is lost on shutdown.
 pub fn init(level: log::LevelFilter, format: LogFormat) -> Result<(), log::SetLoggerError> {
-    builder(level, format).try_init()
+    let sink = Arc::new(BufferedStderr::default());
+    let logger = LineLogger {
+        filter: filters(level).build(),
+        format,
+        destination: Destination::Stderr(Arc::clone(&sink)),
+    };
+    log::set_max_level(logger.filter.filter());
+    log::set_boxed_logger(Box::new(logger))?;
+    sink.start_flusher();
+    flush_on_panic();
+    Ok(())
 }
 
-fn builder(level: log::LevelFilter, format: LogFormat) -> env_logger::Builder {
+/// The level filters: `level` for this app, at most `info` for chatty
+/// dependencies.
+fn filters(level: log::LevelFilter) -> env_logger::Builder {
     let mut builder = env_logger::Builder::new();
     builder.filter_level(level);
-    // Plain lines: no terminal colours to add or strip on every write.
-    builder.write_style(env_logger::WriteStyle::Never);
     // Dependencies' own debug/trace chatter (sqlx statements, actix internals)
     // would only add noise; their warnings and errors still come through.
     for noisy in [
@@ -36,32 +63,188 @@ fn builder(level: log::LevelFilter, format: LogFormat) -> env_logger::Builder {
     ] {
         builder.filter_module(noisy, level.min(log::LevelFilter::Info));
     }
-    match format {
-        LogFormat::Text => {
-            builder.format(|out, record| {
-                writeln!(
-                    out,
-                    "{} {:<5} {} {}",
-                    out.timestamp_millis(),
-                    record.level(),
-                    record.target(),
-                    record.args()
-                )
-            });
+    builder
+}
+
+/// Writes what the logger still holds before the default panic message.
+fn flush_on_panic() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        log::logger().flush();
+        previous(info);
+    }));
+}
+
+/// The process logger: `env_logger`'s filters, lines formatted into a
+/// per-thread buffer that is reused, then handed to the destination whole.
+struct LineLogger {
+    filter: env_logger::Logger,
+    format: LogFormat,
+    destination: Destination,
+}
+
+enum Destination {
+    /// Batched writes to stderr.
+    Stderr(Arc<BufferedStderr>),
+    /// Memory, at once (and stderr too when echoing).
+    Capture(Tee),
+}
+
+thread_local! {
+    /// Each thread's line being formatted, and its clock.
+    static LINE: RefCell<(Vec<u8>, LogClock)> = RefCell::new((Vec::with_capacity(256), LogClock::default()));
+}
+
+impl log::Log for LineLogger {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        self.filter.enabled(metadata)
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if !self.filter.matches(record) {
+            return;
         }
-        LogFormat::Json => {
-            builder.format(|out, record| {
-                let line = json_line(
-                    &out.timestamp_millis().to_string(),
-                    record.level(),
-                    record.target(),
-                    &record.args().to_string(),
-                );
-                writeln!(out, "{line}")
-            });
+        let write = |line: &mut Vec<u8>, clock: &mut LogClock| {
+            line.clear();
+            format_line(self.format, clock, record, line);
+            self.destination.write_line(line, record.level());
+        };
+        // A line logged while this thread's buffer is in use (a `Display`
+        // implementation that logs) gets a buffer of its own.
+        let reused = LINE.try_with(|cell| match cell.try_borrow_mut() {
+            Ok(mut borrowed) => {
+                let (line, clock) = &mut *borrowed;
+                write(line, clock);
+                true
+            }
+            Err(_) => false,
+        });
+        if reused != Ok(true) {
+            write(&mut Vec::with_capacity(256), &mut LogClock::default());
         }
     }
-    builder
+
+    fn flush(&self) {
+        match &self.destination {
+            Destination::Stderr(sink) => sink.flush(),
+            Destination::Capture(tee) => tee.flush(),
+        }
+    }
+}
+
+/// One line, newline included, in the configured format.
+fn format_line(
+    format: LogFormat,
+    clock: &mut LogClock,
+    record: &log::Record<'_>,
+    line: &mut Vec<u8>,
+) {
+    match format {
+        LogFormat::Text => {
+            clock.write_now(line);
+            // Writing to a Vec cannot fail.
+            let _ = writeln!(
+                line,
+                " {:<5} {} {}",
+                record.level(),
+                record.target(),
+                record.args()
+            );
+        }
+        LogFormat::Json => {
+            let mut timestamp = Vec::with_capacity(24);
+            clock.write_now(&mut timestamp);
+            let json = json_line(
+                &String::from_utf8_lossy(&timestamp),
+                record.level(),
+                record.target(),
+                &record.args().to_string(),
+            );
+            line.extend_from_slice(json.as_bytes());
+            line.push(b'\n');
+        }
+    }
+}
+
+impl Destination {
+    fn write_line(&self, line: &[u8], level: log::Level) {
+        match self {
+            Destination::Stderr(sink) => sink.push(line, level <= log::Level::Warn),
+            Destination::Capture(tee) => tee.push(line),
+        }
+    }
+}
+
+/// Lines waiting for stderr, and the thread that writes them out.
+#[derive(Default)]
+struct BufferedStderr {
+    pending: Mutex<Vec<u8>>,
+    /// Held while a batch is written, so batches reach stderr in order.
+    writing: Mutex<Vec<u8>>,
+    flusher: OnceLock<Thread>,
+}
+
+impl BufferedStderr {
+    /// Adds a line; writes the batch at once when it is `urgent` or large,
+    /// otherwise wakes the flusher for the first line of a batch.
+    fn push(&self, line: &[u8], urgent: bool) {
+        let (was_empty, size) = {
+            let mut pending = lock(&self.pending);
+            let was_empty = pending.is_empty();
+            pending.extend_from_slice(line);
+            (was_empty, pending.len())
+        };
+        match self.flusher.get() {
+            Some(flusher) if !urgent && size < FLUSH_BYTES => {
+                if was_empty {
+                    flusher.unpark();
+                }
+            }
+            // No flusher (not started yet) writes at once, like urgent lines.
+            _ => self.flush(),
+        }
+    }
+
+    /// Writes everything pending.
+    fn flush(&self) {
+        let mut writing = lock(&self.writing);
+        std::mem::swap(&mut *writing, &mut *lock(&self.pending));
+        if writing.is_empty() {
+            return;
+        }
+        let mut stderr = std::io::stderr().lock();
+        // Nowhere to report a failed write to stderr: the batch is dropped.
+        let _ = stderr.write_all(&writing).and_then(|()| stderr.flush());
+        writing.clear();
+        // Keep a normal batch's allocation, not a burst's.
+        writing.shrink_to(FLUSH_BYTES * 2);
+    }
+
+    /// Starts the thread writing batches out [`FLUSH_DELAY`] after their
+    /// first line. Without it every line is written at once.
+    fn start_flusher(self: &Arc<Self>) {
+        let sink = Arc::downgrade(self);
+        let spawned = std::thread::Builder::new()
+            .name("log-flush".to_owned())
+            .spawn(move || loop {
+                std::thread::park();
+                std::thread::sleep(FLUSH_DELAY);
+                match sink.upgrade() {
+                    Some(sink) => sink.flush(),
+                    None => return,
+                }
+            });
+        if let Ok(handle) = spawned {
+            let _ = self.flusher.set(handle.thread().clone());
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A poisoned buffer still holds whole lines written before the panic.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// One JSON log line: `{"ts","level","target","msg"}` (no newline).
@@ -108,21 +291,26 @@ impl LogCapture {
                     lines: Arc::clone(&capture.lines),
                     echo,
                 };
-                let mut builder = builder(level, format);
+                let mut filters = filters(level);
                 // The capture holds what the server logs; a simulator running
                 // in the same process (demo, tests) is not part of it.
-                builder.filter_module("pumble_sim", log::LevelFilter::Off);
-                builder.target(env_logger::Target::Pipe(Box::new(tee)));
-                builder.try_init().ok().map(|()| capture)
+                filters.filter_module("pumble_sim", log::LevelFilter::Off);
+                let logger = LineLogger {
+                    filter: filters.build(),
+                    format,
+                    destination: Destination::Capture(tee),
+                };
+                let max_level = logger.filter.filter();
+                log::set_boxed_logger(Box::new(logger)).ok().map(|()| {
+                    log::set_max_level(max_level);
+                    capture
+                })
             })
             .clone()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<u8>> {
-        // A poisoned buffer still holds whole lines written before the panic.
-        self.lines
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.lines)
     }
 
     /// Every line captured so far.
@@ -156,23 +344,18 @@ struct Tee {
     echo: bool,
 }
 
-impl Write for Tee {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.lines
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .extend_from_slice(bytes);
+impl Tee {
+    fn push(&self, line: &[u8]) {
+        lock(&self.lines).extend_from_slice(line);
         if self.echo {
-            std::io::stderr().write_all(bytes)?;
+            let _ = std::io::stderr().write_all(line);
         }
-        Ok(bytes.len())
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
+    fn flush(&self) {
         if self.echo {
-            std::io::stderr().flush()?;
+            let _ = std::io::stderr().flush();
         }
-        Ok(())
     }
 }
 
