@@ -112,6 +112,39 @@ impl fmt::Debug for VerifiedRequest {
     }
 }
 
+/// A request whose signature passed every check of the app's [`Verifier`]
+/// except the JSON parse (checks 1–5): its exact body bytes, for handlers
+/// that deserialise them straight into their own types.
+///
+/// It reads and checks the body exactly like [`VerifiedRequest`] and answers
+/// the same refusals, but never builds a `serde_json::Value`; the handler
+/// decides what invalid JSON means (answer 400 to keep [`VerifiedRequest`]'s
+/// behaviour, [`Rejection::InvalidJson`] has the code). The `Debug` output
+/// shows the body length only.
+pub struct VerifiedBody {
+    body: Bytes,
+}
+
+impl VerifiedBody {
+    /// The exact bytes that were verified.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The bytes, as the shared buffer they were read into.
+    pub fn into_bytes(self) -> Bytes {
+        self.body
+    }
+}
+
+impl fmt::Debug for VerifiedBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifiedBody")
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
 /// Why [`VerifiedRequest`] could not be extracted. Each answers its status
 /// with `{"error":"<code>"}` and `Content-Type: application/json`, never a
 /// cause.
@@ -201,6 +234,29 @@ impl FromRequest for VerifiedRequest {
             )?;
             let (body, json) = verified.into_parts();
             Ok(VerifiedRequest { body, json })
+        })
+    }
+}
+
+impl FromRequest for VerifiedBody {
+    type Error = ExtractError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let verifier = registered_verifier(req);
+        let declared_len = declared_content_length(req);
+        let request = req.clone();
+        let payload = payload.take();
+        Box::pin(async move {
+            let verifier = verifier.ok_or(ExtractError::VerifierNotConfigured)?;
+            let body = read_capped(payload, declared_len, verifier.max_body_bytes()).await?;
+            verifier.check_signature(
+                header_field(&request, TIMESTAMP_HEADER),
+                header_field(&request, SIGNATURE_HEADER),
+                &body,
+                SystemTime::now(),
+            )?;
+            Ok(VerifiedBody { body })
         })
     }
 }

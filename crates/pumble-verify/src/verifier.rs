@@ -202,7 +202,7 @@ impl Verifier {
     }
 
     /// Checks 1–5 of the list on [`Verifier`].
-    fn check_signature(
+    pub(crate) fn check_signature(
         &self,
         timestamp_header: HeaderField<'_>,
         signature_header: HeaderField<'_>,

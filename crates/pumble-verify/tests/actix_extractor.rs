@@ -21,7 +21,7 @@ use actix_web::web::{self, Bytes};
 use actix_web::{App, FromRequest, HttpResponse, HttpServer, ResponseError};
 use common::{OTHER_SECRET, PINNED_SECRET};
 use futures_util::{Stream, StreamExt};
-use pumble_verify::actix::{ExtractError, VerifiedRequest};
+use pumble_verify::actix::{ExtractError, VerifiedBody, VerifiedRequest};
 use pumble_verify::{sign, Rejection, Verifier, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
 /// Cap used by the tests that stream bodies, small so they stay fast.
@@ -560,4 +560,65 @@ fn multibyte_character_split_across_chunks_verifies_over_raw_bytes() {
         (200, format!("SLASH_COMMAND {}", body.len()))
     );
     assert_eq!(server.runs.count(), 1);
+}
+
+// --- VerifiedBody: the signature checks without the JSON parse ------------------------
+
+/// Answers `<body length> <first byte>` from the verified bytes alone.
+async fn raw_hook(request: VerifiedBody, runs: web::Data<HandlerRuns>) -> HttpResponse {
+    runs.0.fetch_add(1, Ordering::SeqCst);
+    let first = request.body().first().map_or('-', |b| char::from(*b));
+    HttpResponse::Ok().body(format!("{} {first}", request.body().len()))
+}
+
+async fn raw_status_and_body(request: actix_test::TestRequest) -> (u16, String, usize) {
+    let runs = HandlerRuns::default();
+    let service = actix_test::init_service(
+        App::new()
+            .app_data(verifier_with_cap(SMALL_CAP))
+            .app_data(web::Data::new(runs.clone()))
+            .route("/hook", web::post().to(raw_hook)),
+    )
+    .await;
+    let response = actix_test::call_service(&service, request.to_request()).await;
+    let status = response.status().as_u16();
+    let body = actix_test::read_body(response).await;
+    (
+        status,
+        String::from_utf8_lossy(&body).into_owned(),
+        runs.count(),
+    )
+}
+
+#[actix_web::test]
+async fn verified_body_hands_over_signed_bytes_even_when_they_are_not_json() {
+    // The handler decides what invalid JSON means; the bytes are exactly the signed ones.
+    let (status, text, runs) = raw_status_and_body(signed_request(b"{\"messageType\":")).await;
+    assert_eq!((status, text.as_str(), runs), (200, "15 {", 1));
+}
+
+#[actix_web::test]
+async fn verified_body_refuses_a_forged_request_before_the_handler() {
+    let body = br#"{"messageType":"SLASH_COMMAND"}"#;
+    let timestamp = now_millis();
+    let request = actix_test::TestRequest::post()
+        .uri("/hook")
+        .insert_header((TIMESTAMP_HEADER, timestamp.clone()))
+        .insert_header((SIGNATURE_HEADER, sign(OTHER_SECRET, &timestamp, body)))
+        .set_payload(body.to_vec());
+    let (status, text, runs) = raw_status_and_body(request).await;
+    assert_eq!(
+        (status, text.as_str(), runs),
+        (403, r#"{"error":"signature_mismatch"}"#, 0)
+    );
+}
+
+#[actix_web::test]
+async fn verified_body_enforces_the_cap_before_the_signature() {
+    let body = vec![b' '; SMALL_CAP + 1];
+    let (status, text, runs) = raw_status_and_body(signed_request(&body)).await;
+    assert_eq!(
+        (status, text.as_str(), runs),
+        (413, r#"{"error":"body_too_large"}"#, 0)
+    );
 }

@@ -2,7 +2,10 @@
 //! §2–§4).
 //!
 //! The signature is verified by `pumble-verify`'s extractor before anything
-//! else runs (size cap 413, headers/timestamp/signature/replay 403, JSON 400).
+//! else runs (size cap 413, headers/timestamp/signature/replay 403); only then
+//! are the bytes parsed (not JSON: 400 `invalid_json`). Slash commands, the
+//! hot path, are deserialised straight from the bytes into their typed
+//! payload, without a JSON tree in between.
 //! Then the body is dispatched on `messageType`, and every path answers —
 //! an unknown type gets a clear 400, never a hang (§9.6):
 //!
@@ -19,6 +22,8 @@
 //! `{"message": "…busy…"}`, which Pumble shows the user as an ephemeral
 //! message (§4.2). Nothing is half-done: the job was never queued.
 
+use std::borrow::Cow;
+
 use actix_web::http::header::ContentType;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -26,7 +31,8 @@ use anon_core::inbound::{
     BlockInteractionPayload, ButtonAction, ButtonClick, SlashCommand, SlashCommandPayload,
     ViewAction, ViewActionKind, ViewActionPayload,
 };
-use pumble_verify::actix::{ExtractError, VerifiedRequest};
+use pumble_verify::actix::{ExtractError, VerifiedBody};
+use pumble_verify::Rejection;
 use serde_json::{json, Value};
 
 use crate::flows;
@@ -47,10 +53,21 @@ static BUSY_BODY: std::sync::LazyLock<String> =
 pub const STOPPING_MESSAGE: &str =
     "Anon is restarting and did not send anything. Please try again in a moment.";
 
+/// The fields of a request needed to route it, read without building a JSON
+/// tree (unknown fields are skipped, strings borrowed where possible).
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Envelope<'a> {
+    #[serde(borrow, default)]
+    message_type: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    workspace_id: Option<Cow<'a, str>>,
+}
+
 /// The handler.
 pub async fn hook(
     request: HttpRequest,
-    verified: Result<VerifiedRequest, ExtractError>,
+    verified: Result<VerifiedBody, ExtractError>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let verified = match verified {
@@ -61,14 +78,64 @@ pub async fn hook(
             return HttpResponse::build(status).json(json!({ "error": error.code() }));
         }
     };
-    let body = verified.into_json();
+    // The signature is good; only now are the bytes parsed. Slash commands,
+    // the hot path, go straight from the bytes into their typed payload.
+    let bytes = verified.body();
+    let envelope = match serde_json::from_slice::<Envelope<'_>>(bytes) {
+        Ok(envelope) => envelope,
+        // Not an object with string fields where expected: parse it the
+        // general way, which tells invalid JSON from an unexpected shape.
+        Err(_) => return dispatch_value(&request, &state, bytes).await,
+    };
+    let workspace = envelope.workspace_id.as_deref().map(loggable_id);
+    note(&request, |n| n.workspace = workspace);
+    match envelope.message_type.as_deref() {
+        Some("SLASH_COMMAND") => slash_command(&request, &state, bytes),
+        Some("BLOCK_INTERACTION" | "VIEW_ACTION" | "PUMBLE_EVENT" | "APP_EVENT") => {
+            match serde_json::from_slice::<Value>(bytes) {
+                Ok(body) => dispatch(&request, &state, body).await,
+                Err(_) => invalid_json(&request),
+            }
+        }
+        // The envelope parsed, so the bytes are valid JSON.
+        _ => unsupported_message_type(&request),
+    }
+}
+
+/// Parses the verified bytes into a JSON value and dispatches it.
+async fn dispatch_value(request: &HttpRequest, state: &AppState, bytes: &[u8]) -> HttpResponse {
+    let Ok(body) = serde_json::from_slice::<Value>(bytes) else {
+        return invalid_json(request);
+    };
     let workspace = body
         .get("workspaceId")
         .and_then(Value::as_str)
         .map(loggable_id);
-    note(&request, |n| n.workspace = workspace);
+    note(request, |n| n.workspace = workspace);
+    if body.get("messageType").and_then(Value::as_str) == Some("SLASH_COMMAND") {
+        return match serde_json::from_value::<SlashCommandPayload>(body) {
+            Ok(payload) => slash_payload(request, state, payload),
+            Err(_) => {
+                note(request, |n| n.kind = Some("SLASH_COMMAND"));
+                malformed(request)
+            }
+        };
+    }
+    dispatch(request, state, body).await
+}
+
+/// `400 {"error":"invalid_json"}`: signed, but not JSON (the verifier's
+/// [`Rejection::InvalidJson`] answer).
+fn invalid_json(request: &HttpRequest) -> HttpResponse {
+    let rejection = Rejection::InvalidJson;
+    note(request, |n| n.outcome = Some(rejection.code()));
+    let status = StatusCode::from_u16(rejection.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    HttpResponse::build(status).json(json!({ "error": rejection.code() }))
+}
+
+/// Dispatches every message type but slash commands on the parsed body.
+async fn dispatch(request: &HttpRequest, state: &AppState, body: Value) -> HttpResponse {
     let message_type = match body.get("messageType").and_then(Value::as_str) {
-        Some("SLASH_COMMAND") => Some("SLASH_COMMAND"),
         Some("BLOCK_INTERACTION") => Some("BLOCK_INTERACTION"),
         Some("VIEW_ACTION") => Some("VIEW_ACTION"),
         Some("PUMBLE_EVENT") => Some("PUMBLE_EVENT"),
@@ -76,23 +143,25 @@ pub async fn hook(
         _ => None,
     };
     match message_type {
-        Some("SLASH_COMMAND") => slash_command(&request, &state, body),
-        Some("BLOCK_INTERACTION") => block_interaction(&request, &state, body).await,
-        Some("VIEW_ACTION") => view_action(&request, &state, body).await,
+        Some("BLOCK_INTERACTION") => block_interaction(request, state, body).await,
+        Some("VIEW_ACTION") => view_action(request, state, body).await,
         Some(event_envelope @ ("PUMBLE_EVENT" | "APP_EVENT")) => {
-            event(&request, &state, event_envelope, body).await
+            event(request, state, event_envelope, body).await
         }
-        _ => {
-            note(&request, |n| {
-                n.kind = Some("unknown");
-                n.outcome = Some("unsupported_message_type");
-            });
-            HttpResponse::BadRequest().json(json!({
-                "error": "unsupported_message_type",
-                "message": "This app handles SLASH_COMMAND, BLOCK_INTERACTION, VIEW_ACTION, PUMBLE_EVENT and APP_EVENT requests.",
-            }))
-        }
+        _ => unsupported_message_type(request),
     }
+}
+
+/// `400 {"error":"unsupported_message_type", "message": …}`.
+fn unsupported_message_type(request: &HttpRequest) -> HttpResponse {
+    note(request, |n| {
+        n.kind = Some("unknown");
+        n.outcome = Some("unsupported_message_type");
+    });
+    HttpResponse::BadRequest().json(json!({
+        "error": "unsupported_message_type",
+        "message": "This app handles SLASH_COMMAND, BLOCK_INTERACTION, VIEW_ACTION, PUMBLE_EVENT and APP_EVENT requests.",
+    }))
 }
 
 /// An id as it may appear in a log line: short, plain characters only.
@@ -145,11 +214,21 @@ fn enqueue(request: &HttpRequest, state: &AppState, job: Job) -> HttpResponse {
     response
 }
 
-fn slash_command(request: &HttpRequest, state: &AppState, body: Value) -> HttpResponse {
-    let Ok(payload) = serde_json::from_value::<SlashCommandPayload>(body) else {
-        note(request, |n| n.kind = Some("SLASH_COMMAND"));
-        return malformed(request);
-    };
+fn slash_command(request: &HttpRequest, state: &AppState, bytes: &[u8]) -> HttpResponse {
+    match serde_json::from_slice::<SlashCommandPayload>(bytes) {
+        Ok(payload) => slash_payload(request, state, payload),
+        Err(_) => {
+            note(request, |n| n.kind = Some("SLASH_COMMAND"));
+            malformed(request)
+        }
+    }
+}
+
+fn slash_payload(
+    request: &HttpRequest,
+    state: &AppState,
+    payload: SlashCommandPayload,
+) -> HttpResponse {
     let kind = match payload.slash_command.trim() {
         "/anon" => "SLASH_COMMAND /anon",
         "/anon-block" => "SLASH_COMMAND /anon-block",
