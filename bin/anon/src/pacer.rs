@@ -40,7 +40,7 @@ impl Pacer {
     }
 
     /// Reserves the next slot and returns how long to wait for it.
-    fn reserve(&self, now: Instant) -> Duration {
+    pub(crate) fn reserve(&self, now: Instant) -> Duration {
         let mut arrival = self
             .theoretical_arrival
             .lock()

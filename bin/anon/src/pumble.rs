@@ -1,7 +1,11 @@
 //! The server's access to Pumble's REST API: one blocking `pumble-client`
 //! (one connection pool) plus the app's OAuth credentials, with every call
 //! paced below Pumble's rate limit ([`crate::pacer`]) and moved off the async
-//! threads (`spawn_blocking`), as the client blocks.
+//! threads (`spawn_blocking`), as the client blocks. OAuth code exchanges,
+//! which anyone can trigger through `GET /redirect`, do not use that pacer:
+//! they have a small budget of their own ([`exchange_gate`]).
+
+pub mod exchange_gate;
 
 use pumble_client::{
     AuthorizationCode, ClientConfig, ClientError, ClientSecret, OAuthTokens, PumbleClient,
@@ -10,6 +14,7 @@ use secrecy::ExposeSecret;
 use std::sync::Arc;
 
 use crate::pacer::{Pacer, DEFAULT_CALLS_PER_SECOND};
+use exchange_gate::{ExchangeGate, GateRefusal};
 
 use crate::settings::Settings;
 
@@ -21,6 +26,7 @@ pub struct PumbleApi {
     app_id: String,
     client_secret: ClientSecret,
     pacer: Arc<Pacer>,
+    exchanges: Arc<ExchangeGate>,
 }
 
 /// A blocking call could not be run (its thread pool is gone: shutting down).
@@ -32,6 +38,17 @@ pub enum CallError {
     /// The blocking task did not complete (runtime shutting down, or a panic).
     #[error("the call could not be run to completion")]
     Aborted,
+}
+
+/// Why an OAuth code exchange failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExchangeError {
+    /// Not started: the exchange budget is used up. Nothing was sent.
+    #[error(transparent)]
+    Refused(#[from] GateRefusal),
+    /// Sent, and Pumble refused it, failed, or did not answer in time.
+    #[error(transparent)]
+    Call(#[from] CallError),
 }
 
 impl PumbleApi {
@@ -50,7 +67,15 @@ impl PumbleApi {
                 DEFAULT_CALLS_PER_SECOND,
                 DEFAULT_CALLS_PER_SECOND,
             )),
+            exchanges: Arc::new(ExchangeGate::default()),
         })
+    }
+
+    /// How long a message call would wait for the pacer at `now`, reserving
+    /// its slot (for tests of the pacing).
+    #[cfg(test)]
+    fn pacer_wait_at(&self, now: tokio::time::Instant) -> std::time::Duration {
+        self.pacer.reserve(now)
     }
 
     /// The underlying client (blocking; call it through [`PumbleApi::call`]).
@@ -66,6 +91,14 @@ impl PumbleApi {
         F: FnOnce(&PumbleClient) -> Result<T, ClientError> + Send + 'static,
     {
         self.pacer.acquire().await;
+        self.run_blocking(call).await
+    }
+
+    async fn run_blocking<T, F>(&self, call: F) -> Result<T, CallError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&PumbleClient) -> Result<T, ClientError> + Send + 'static,
+    {
         let client = self.client.clone();
         match tokio::task::spawn_blocking(move || call(&client)).await {
             Ok(result) => result.map_err(CallError::Client),
@@ -74,10 +107,69 @@ impl PumbleApi {
     }
 
     /// Exchanges an install code for tokens (pumble-protocol.md §6.3).
-    pub async fn exchange_code(&self, code: AuthorizationCode) -> Result<OAuthTokens, CallError> {
+    ///
+    /// Bounded by the exchange gate, not the message pacer: when the gate is
+    /// full the call is refused at once ([`ExchangeError::Refused`]) and
+    /// nothing is sent.
+    pub async fn exchange_code(
+        &self,
+        code: AuthorizationCode,
+    ) -> Result<OAuthTokens, ExchangeError> {
+        let _in_flight = self.exchanges.enter()?;
         let app_id = self.app_id.clone();
         let secret = self.client_secret.clone();
-        self.call(move |client| client.exchange_oauth_code(&app_id, &secret, &code))
-            .await
+        Ok(self
+            .run_blocking(move |client| client.exchange_oauth_code(&app_id, &secret, &code))
+            .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::LoopbackApp;
+    use pumble_sim::{Seed, Simulator};
+    use std::time::Duration;
+    use tokio::time::Instant;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn code_exchanges_leave_the_message_pacer_alone_and_are_capped() {
+        let simulator = Simulator::start(Seed::standard()).expect("simulator starts");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let credentials = simulator.app();
+        let app = LoopbackApp {
+            app_id: &credentials.app_id,
+            app_key: &credentials.app_key,
+            client_secret: &credentials.client_secret,
+            signing_secret: &credentials.signing_secret,
+        };
+        let settings = Settings::loopback(&app, &simulator.base_url(), &dir.path().join("anon.db"))
+            .expect("loopback settings");
+        let api = PumbleApi::new(&settings).expect("client");
+        simulator.clear_calls();
+
+        let attempts = exchange_gate::MAX_EXCHANGES_PER_WINDOW as usize + 10;
+        let mut refused = 0;
+        for _ in 0..attempts {
+            match api.exchange_code(AuthorizationCode::new("code_junk")).await {
+                Err(ExchangeError::Call(CallError::Client(ClientError::Http {
+                    status: 400,
+                    ..
+                }))) => {}
+                Err(ExchangeError::Refused(GateRefusal::WindowFull { .. })) => refused += 1,
+                other => panic!("unexpected exchange result: {:?}", other.map(|_| ())),
+            }
+        }
+        assert_eq!(refused, 10);
+        assert_eq!(
+            simulator.calls().len(),
+            exchange_gate::MAX_EXCHANGES_PER_WINDOW as usize,
+            "refused exchanges never reach Pumble"
+        );
+        // The message pacer still has its whole burst.
+        let now = Instant::now();
+        for _ in 0..DEFAULT_CALLS_PER_SECOND {
+            assert_eq!(api.pacer_wait_at(now), Duration::ZERO);
+        }
     }
 }

@@ -296,3 +296,50 @@ fn the_install_link_issues_a_state_that_the_redirect_checks_once() {
     assert!(page.contains("expired"), "{page}");
     assert!(!page.contains("code_1"));
 }
+
+#[test]
+fn a_refused_or_malformed_install_code_is_an_invalid_link_not_a_gateway_error() {
+    let simulator = pumble_sim::Simulator::start(pumble_sim::Seed::standard()).expect("simulator");
+    let credentials = simulator.app();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = LoopbackApp {
+        app_id: &credentials.app_id,
+        app_key: &credentials.app_key,
+        client_secret: &credentials.client_secret,
+        signing_secret: &credentials.signing_secret,
+    };
+    let settings = Settings::loopback(&app, &simulator.base_url(), &dir.path().join("anon.db"))
+        .expect("valid loopback settings");
+    let server = ServerThread::start(settings).expect("server starts");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let get = |query: &str| {
+        let mut response = agent
+            .get(&format!("{}/redirect?{query}", server.base_url()))
+            .call()
+            .expect("answered");
+        let status = response.status().as_u16();
+        (status, response.body_mut().read_to_string().expect("page"))
+    };
+    simulator.clear_calls();
+
+    // Pumble answers 400 INVALID_GRANT: the link is at fault, not Pumble.
+    let (status, page) = get("code=code_never_issued");
+    assert_eq!(status, 400);
+    assert!(page.contains("invalid or has expired"), "{page}");
+    assert!(!page.contains("code_never_issued"));
+    assert_eq!(simulator.calls().len(), 1);
+
+    // Oversized or odd codes are refused without asking Pumble.
+    let oversized = format!("code={}", "a".repeat(10_000));
+    assert_eq!(get(&oversized).0, 400);
+    assert_eq!(get("code=%3Cscript%3E").0, 400);
+    assert_eq!(simulator.calls().len(), 1, "no further exchange was sent");
+
+    // A real code still installs.
+    let code = simulator.create_oauth_code("u_alice").expect("code");
+    let (status, page) = get(&format!("code={code}"));
+    assert_eq!(status, 200, "{page}");
+}

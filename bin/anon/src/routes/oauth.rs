@@ -16,12 +16,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use anon_core::flows::lifecycle::on_installed;
 use anon_core::ids::{UserId, WorkspaceId};
 use anon_store::{BotGrant, TokenGrant, UserGrant};
-use pumble_client::AuthorizationCode;
+use pumble_client::{AuthorizationCode, ClientError};
 use secrecy::ExposeSecret;
 
 use crate::clock::unix_now;
 use crate::effects::carry_out;
 use crate::manifest::{self, REDIRECT_PATH};
+use crate::pumble::exchange_gate::GateRefusal;
+use crate::pumble::{CallError, ExchangeError};
 use crate::request_log::note;
 use crate::state::AppState;
 
@@ -112,6 +114,13 @@ pub async fn redirect(request: HttpRequest, state: web::Data<AppState>) -> HttpR
         note(&request, |n| n.outcome = Some("bad_query"));
         return failed_page(HttpResponse::BadRequest());
     };
+    // A malformed code is refused before anything else: no store lookup,
+    // no call to Pumble.
+    let code = query.get("code").filter(|code| !code.is_empty());
+    if code.is_some_and(|code| !is_plausible_code(code)) {
+        note(&request, |n| n.outcome = Some("bad_code"));
+        return invalid_link_page();
+    }
     let store = &state.services.store;
     if let Some(issued) = query.get("state") {
         match store
@@ -135,7 +144,7 @@ pub async fn redirect(request: HttpRequest, state: web::Data<AppState>) -> HttpR
             }
         }
     }
-    let Some(code) = query.get("code").filter(|code| !code.is_empty()) else {
+    let Some(code) = code else {
         note(&request, |n| n.outcome = Some("no_code"));
         return page(
             HttpResponse::BadRequest(),
@@ -150,12 +159,7 @@ pub async fn redirect(request: HttpRequest, state: web::Data<AppState>) -> HttpR
         .await
     {
         Ok(tokens) => tokens,
-        Err(error) => {
-            // The client's errors never hold the code or a token.
-            log::warn!("install: code exchange failed: {error}");
-            note(&request, |n| n.outcome = Some("exchange_failed"));
-            return failed_page(HttpResponse::BadGateway());
-        }
+        Err(error) => return exchange_failed(&request, &error),
     };
     let workspace = tokens.workspace_id.clone();
     note(&request, |n| n.workspace = Some(workspace.clone()));
@@ -188,6 +192,77 @@ pub async fn redirect(request: HttpRequest, state: web::Data<AppState>) -> HttpR
     )
 }
 
+/// The longest code accepted; Pumble's codes are far shorter, and a longer
+/// one is not worth a call.
+pub const MAX_CODE_LEN: usize = 512;
+
+/// Whether `code` could be an authorization code: at most [`MAX_CODE_LEN`]
+/// bytes of URL-safe and base64 characters. Anything else is refused without
+/// asking Pumble.
+pub fn is_plausible_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= MAX_CODE_LEN
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/=".contains(&b))
+}
+
+/// The answer to a failed exchange. Pumble refusing the code (4xx) is the
+/// link's fault; Pumble failing or not answering is Pumble's (502 / 503); a
+/// full exchange budget is ours (429 / 503). The error never holds the code.
+fn exchange_failed(request: &HttpRequest, error: &ExchangeError) -> HttpResponse {
+    let (outcome, response) = match error {
+        ExchangeError::Call(CallError::Client(ClientError::Http { status, .. }))
+            if (400..500).contains(status) =>
+        {
+            ("code_refused", invalid_link_page())
+        }
+        ExchangeError::Refused(GateRefusal::WindowFull { retry_after }) => {
+            let mut builder = HttpResponse::TooManyRequests();
+            builder.insert_header((
+                header::RETRY_AFTER,
+                retry_after.as_secs().max(1).to_string(),
+            ));
+            ("exchange_limited", try_again_page(builder))
+        }
+        ExchangeError::Refused(GateRefusal::Busy) => {
+            let mut builder = HttpResponse::ServiceUnavailable();
+            builder.insert_header((header::RETRY_AFTER, "5"));
+            ("exchange_busy", try_again_page(builder))
+        }
+        ExchangeError::Call(
+            CallError::Client(ClientError::Timeout | ClientError::RateLimited { .. })
+            | CallError::Aborted,
+        ) => (
+            "exchange_unavailable",
+            try_again_page(HttpResponse::ServiceUnavailable()),
+        ),
+        ExchangeError::Call(CallError::Client(_)) => {
+            ("exchange_failed", failed_page(HttpResponse::BadGateway()))
+        }
+    };
+    // The client's errors never hold the code or a token.
+    log::warn!("install: code exchange failed: {error}");
+    note(request, |n| n.outcome = Some(outcome));
+    response
+}
+
+fn invalid_link_page() -> HttpResponse {
+    page(
+        HttpResponse::BadRequest(),
+        "Install link invalid",
+        "This install link is invalid or has expired. Please start the installation again.",
+    )
+}
+
+fn try_again_page(builder: actix_web::HttpResponseBuilder) -> HttpResponse {
+    page(
+        builder,
+        "Try again",
+        "Anon cannot finish installations right now. Please try again in a minute.",
+    )
+}
+
 fn failed_page(builder: actix_web::HttpResponseBuilder) -> HttpResponse {
     page(
         builder,
@@ -212,6 +287,18 @@ fn page(mut builder: actix_web::HttpResponseBuilder, title: &str, text: &str) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_plausible_codes_are_sent_to_pumble() {
+        assert!(is_plausible_code("code_3f9a0c"));
+        assert!(is_plausible_code("aGVsbG8-_.~+/="));
+        assert!(is_plausible_code(&"a".repeat(MAX_CODE_LEN)));
+        assert!(!is_plausible_code(&"a".repeat(MAX_CODE_LEN + 1)));
+        assert!(!is_plausible_code(""));
+        assert!(!is_plausible_code("code with spaces"));
+        assert!(!is_plausible_code("code<script>"));
+        assert!(!is_plausible_code("c\u{e9}"));
+    }
 
     #[test]
     fn consent_url_encodes_every_parameter_and_prefixes_bot_scopes() {
