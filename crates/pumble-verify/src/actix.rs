@@ -69,9 +69,11 @@ const MAX_PREALLOCATION: usize = 64 * 1024;
 /// A request that passed every check of the app's [`Verifier`]: its exact
 /// body bytes and their JSON.
 ///
-/// As an extractor it reads the body itself, with the verifier's cap enforced
-/// while streaming (a `Content-Length` above the cap is refused before
-/// reading; a chunked body is refused as soon as it passes the cap). A request
+/// As an extractor it checks what it can before reading (a `Content-Length`
+/// above the cap: 413; missing headers, a malformed or stale timestamp, a
+/// malformed signature: 403), then reads the body itself with the verifier's
+/// cap enforced while streaming (a chunked body is refused as soon as it
+/// passes the cap) and within [`Verifier::body_timeout`] (408). A request
 /// that fails answers the rejection's status with the JSON body
 /// `{"error":"<code>"}`; the handler does not run.
 ///
@@ -158,6 +160,10 @@ pub enum ExtractError {
     /// `body_unreadable`).
     #[error("request body could not be read")]
     BodyUnreadable,
+    /// The body did not arrive within the verifier's
+    /// [`Verifier::body_timeout`] (408, `body_timeout`).
+    #[error("request body did not arrive in time")]
+    BodyTimeout,
     /// No [`Verifier`] was registered as app data: a server setup mistake
     /// (500, `verifier_not_configured`).
     #[error("no verifier registered as app data")]
@@ -170,6 +176,7 @@ impl ExtractError {
         match self {
             ExtractError::Rejected(rejection) => rejection.status(),
             ExtractError::BodyUnreadable => 400,
+            ExtractError::BodyTimeout => 408,
             ExtractError::VerifierNotConfigured => 500,
         }
     }
@@ -179,6 +186,7 @@ impl ExtractError {
         match self {
             ExtractError::Rejected(rejection) => rejection.code(),
             ExtractError::BodyUnreadable => "body_unreadable",
+            ExtractError::BodyTimeout => "body_timeout",
             ExtractError::VerifierNotConfigured => "verifier_not_configured",
         }
     }
@@ -225,7 +233,7 @@ impl FromRequest for VerifiedRequest {
         let payload = payload.take();
         Box::pin(async move {
             let verifier = verifier.ok_or(ExtractError::VerifierNotConfigured)?;
-            let body = read_capped(payload, declared_len, verifier.max_body_bytes()).await?;
+            let body = read_checked_body(&verifier, &request, payload, declared_len).await?;
             let verified = verifier.verify_header_bytes_at(
                 header_field(&request, TIMESTAMP_HEADER),
                 header_field(&request, SIGNATURE_HEADER),
@@ -249,7 +257,7 @@ impl FromRequest for VerifiedBody {
         let payload = payload.take();
         Box::pin(async move {
             let verifier = verifier.ok_or(ExtractError::VerifierNotConfigured)?;
-            let body = read_capped(payload, declared_len, verifier.max_body_bytes()).await?;
+            let body = read_checked_body(&verifier, &request, payload, declared_len).await?;
             verifier.check_signature(
                 header_field(&request, TIMESTAMP_HEADER),
                 header_field(&request, SIGNATURE_HEADER),
@@ -259,6 +267,38 @@ impl FromRequest for VerifiedBody {
             Ok(VerifiedBody { body })
         })
     }
+}
+
+/// Everything that can be checked before the body, then the body.
+///
+/// Order: a declared `Content-Length` over the cap (413) is known without
+/// reading anything, so it comes first, as in the verifier's list; then the
+/// header checks that need no body (missing headers, timestamp format and
+/// window, signature format: 403), so a request that cannot be genuine costs
+/// no read at all; then the body, with the cap enforced while streaming and
+/// the whole read bounded by [`Verifier::body_timeout`] (408). The signature
+/// itself is checked by the caller once the bytes are in.
+async fn read_checked_body(
+    verifier: &Verifier,
+    request: &HttpRequest,
+    payload: Payload,
+    declared_len: Option<u64>,
+) -> Result<Bytes, ExtractError> {
+    let cap = verifier.max_body_bytes();
+    if declared_len.is_some_and(|declared| declared > cap as u64) {
+        return Err(Rejection::BodyTooLarge.into());
+    }
+    verifier.check_headers_at(
+        header_field(request, TIMESTAMP_HEADER),
+        header_field(request, SIGNATURE_HEADER),
+        SystemTime::now(),
+    )?;
+    actix_web::rt::time::timeout(
+        verifier.body_timeout(),
+        read_capped(payload, declared_len, cap),
+    )
+    .await
+    .map_err(|_| ExtractError::BodyTimeout)?
 }
 
 /// The header `name` as sent: absent, once, or repeated (which the verifier
@@ -292,19 +332,14 @@ fn declared_content_length(req: &HttpRequest) -> Option<u64> {
         .ok()
 }
 
-/// Reads the whole body, refusing it as soon as it is known to exceed `cap`:
-/// before reading when the declared length says so, otherwise at the first
-/// chunk that passes the cap (the rest is never read).
+/// Reads the whole body, refusing it at the first chunk that passes `cap`
+/// (the rest is never read). A declared length over the cap was refused
+/// before.
 async fn read_capped(
     mut payload: Payload,
     declared_len: Option<u64>,
     cap: usize,
 ) -> Result<Bytes, ExtractError> {
-    if let Some(declared) = declared_len {
-        if declared > cap as u64 {
-            return Err(Rejection::BodyTooLarge.into());
-        }
-    }
     let reserve = declared_len
         .map_or(0, |declared| declared as usize)
         .min(MAX_PREALLOCATION);

@@ -82,7 +82,10 @@ pub use config_error::ConfigError;
 pub use rejection::Rejection;
 pub use signature::sign;
 pub use timestamp::MILLISECONDS_THRESHOLD;
-pub use verifier::{Verified, Verifier, VerifierBuilder, DEFAULT_MAX_BODY_BYTES, DEFAULT_WINDOW};
+pub use verifier::{
+    Verified, Verifier, VerifierBuilder, DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_WINDOW,
+};
 
 /// The README's examples, compiled and run as doctests (both need the `actix`
 /// feature to be on, since one of them uses it).

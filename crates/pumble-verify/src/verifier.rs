@@ -19,6 +19,10 @@ pub const DEFAULT_WINDOW: Duration = Duration::from_secs(300);
 /// The default body cap: 1 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// The default time allowed for reading a request's body, used by framework
+/// glue that reads the body itself (the `actix` extractor): 10 s.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Checks Pumble's request signatures (pumble-protocol.md §2.2).
 ///
 /// Build one at start-up with [`Verifier::new`] or [`Verifier::builder`] and
@@ -37,6 +41,11 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 ///    seen → 403;
 /// 6. body not JSON → [`Rejection::InvalidJson`] (400).
 ///
+/// The actix extractor runs the checks of 2–4 that need no body before it
+/// reads the body (after a declared `Content-Length` over the cap, which is
+/// known without reading), so it answers 403 rather than 413 for a body of
+/// undeclared length that is over the cap and also lacks valid headers.
+///
 /// The `Debug` output names only the number of secrets and the options.
 #[derive(Clone)]
 pub struct Verifier {
@@ -48,6 +57,7 @@ struct VerifierInner {
     keys: Vec<HmacSha256>,
     window: Duration,
     max_body_bytes: usize,
+    body_timeout: Duration,
     replay_guard: Option<ReplayGuard>,
 }
 
@@ -57,6 +67,7 @@ pub struct VerifierBuilder {
     first_error: Option<ConfigError>,
     window: Duration,
     max_body_bytes: usize,
+    body_timeout: Duration,
     replay_capacity: Option<usize>,
 }
 
@@ -102,6 +113,7 @@ impl Verifier {
             first_error: None,
             window: DEFAULT_WINDOW,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
             replay_capacity: None,
         }
     }
@@ -114,6 +126,12 @@ impl Verifier {
     /// The largest body accepted, in bytes.
     pub fn max_body_bytes(&self) -> usize {
         self.inner.max_body_bytes
+    }
+
+    /// How long framework glue that reads the body itself (the `actix`
+    /// extractor) waits for the whole body before refusing the request.
+    pub fn body_timeout(&self) -> Duration {
+        self.inner.body_timeout
     }
 
     /// Verifies a request against the system clock and parses its body as JSON.
@@ -213,6 +231,53 @@ impl Verifier {
         if body.len() > inner.max_body_bytes {
             return Err(Rejection::BodyTooLarge);
         }
+        let headers = self.check_headers(timestamp_header, signature_header, now)?;
+        let matches_a_secret = inner.keys.iter().any(|keyed| {
+            let expected = tag_over(keyed, headers.timestamp_header, body);
+            bool::from(expected.ct_eq(&headers.claimed))
+        });
+        if !matches_a_secret {
+            return Err(Rejection::SignatureMismatch);
+        }
+        let (timestamp, claimed, now) = (headers.timestamp, headers.claimed, headers.now);
+
+        if let Some(guard) = &inner.replay_guard {
+            guard.check_and_record(timestamp.as_millis(), &claimed, now.as_millis())?;
+        }
+        Ok(())
+    }
+}
+
+/// The header checks' result: what the signature check needs.
+struct CheckedHeaders<'a> {
+    timestamp_header: &'a [u8],
+    timestamp: RequestTimestamp,
+    claimed: [u8; TAG_LEN],
+    /// The clock, as time since the epoch.
+    now: Duration,
+}
+
+impl Verifier {
+    /// Checks 2–4 of the list on [`Verifier`] that need no body: both headers
+    /// present, the timestamp well-formed and inside the window, the
+    /// signature 64 hex digits. Framework glue runs this before reading the
+    /// body, so a request without a plausible signature costs no body read.
+    pub(crate) fn check_headers_at(
+        &self,
+        timestamp_header: HeaderField<'_>,
+        signature_header: HeaderField<'_>,
+        now: SystemTime,
+    ) -> Result<(), Rejection> {
+        self.check_headers(timestamp_header, signature_header, now)
+            .map(|_| ())
+    }
+
+    fn check_headers<'a>(
+        &self,
+        timestamp_header: HeaderField<'a>,
+        signature_header: HeaderField<'_>,
+        now: SystemTime,
+    ) -> Result<CheckedHeaders<'a>, Rejection> {
         if timestamp_header.is_missing() {
             return Err(Rejection::MissingTimestamp);
         }
@@ -228,7 +293,7 @@ impl Verifier {
         let timestamp = RequestTimestamp::parse(timestamp_header)?;
         // A clock set before 1970 counts as the epoch itself.
         let now = now.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
-        timestamp.check_window(now, inner.window)?;
+        timestamp.check_window(now, self.inner.window)?;
 
         let signature_header = signature_header
             .single()
@@ -236,18 +301,12 @@ impl Verifier {
         let mut claimed = [0u8; TAG_LEN];
         hex::decode_to_slice(signature_header, &mut claimed)
             .map_err(|_| Rejection::MalformedSignature)?;
-        let matches_a_secret = inner.keys.iter().any(|keyed| {
-            let expected = tag_over(keyed, timestamp_header, body);
-            bool::from(expected.ct_eq(&claimed))
-        });
-        if !matches_a_secret {
-            return Err(Rejection::SignatureMismatch);
-        }
-
-        if let Some(guard) = &inner.replay_guard {
-            guard.check_and_record(timestamp.as_millis(), &claimed, now.as_millis())?;
-        }
-        Ok(())
+        Ok(CheckedHeaders {
+            timestamp_header,
+            timestamp,
+            claimed,
+            now,
+        })
     }
 }
 
@@ -328,6 +387,16 @@ impl VerifierBuilder {
         self
     }
 
+    /// Sets how long framework glue that reads the body itself (the `actix`
+    /// extractor) waits for the whole body (default [`DEFAULT_BODY_TIMEOUT`],
+    /// 10 s). A sender slower than that is refused (408 `body_timeout`), so
+    /// it cannot hold a connection and a buffer open by trickling bytes.
+    #[must_use]
+    pub fn body_timeout(mut self, body_timeout: Duration) -> Self {
+        self.body_timeout = body_timeout;
+        self
+    }
+
     /// Turns on the replay guard: an exact repeat of a verified request (same
     /// timestamp and signature) within the window is refused with
     /// [`Rejection::Replayed`]. The guard remembers at most `capacity`
@@ -369,6 +438,7 @@ impl VerifierBuilder {
                 keys: self.keys,
                 window: self.window,
                 max_body_bytes: self.max_body_bytes,
+                body_timeout: self.body_timeout,
                 replay_guard,
             }),
         })
@@ -404,6 +474,7 @@ impl fmt::Debug for Verifier {
             .field("secrets", &inner.keys.len())
             .field("window", &inner.window)
             .field("max_body_bytes", &inner.max_body_bytes)
+            .field("body_timeout", &inner.body_timeout)
             .field("replay_guard", &inner.replay_guard)
             .finish()
     }

@@ -622,3 +622,126 @@ async fn verified_body_enforces_the_cap_before_the_signature() {
         (413, r#"{"error":"body_too_large"}"#, 0)
     );
 }
+
+// --- what is checked before the body is read --------------------------------------------
+
+#[actix_web::test]
+async fn unsigned_request_is_refused_before_any_chunk_is_read() {
+    let taken = Rc::new(Cell::new(0));
+    let request = actix_test::TestRequest::post()
+        .app_data(verifier_with_cap(SMALL_CAP))
+        .to_http_request();
+    let mut payload = endless_chunks(taken.clone());
+    let error = VerifiedRequest::from_request(&request, &mut payload)
+        .await
+        .expect_err("no signature headers");
+    assert_eq!(error, ExtractError::Rejected(Rejection::MissingTimestamp));
+    assert_eq!(taken.get(), 0, "no chunk may be read");
+}
+
+#[actix_web::test]
+async fn stale_or_malformed_headers_are_refused_before_any_chunk_is_read() {
+    let cases = [
+        ("1000", "ab".repeat(32), Rejection::StaleTimestamp),
+        ("12x", "ab".repeat(32), Rejection::MalformedTimestamp),
+        ("", "ab".repeat(32), Rejection::MissingTimestamp),
+    ];
+    for (timestamp, signature, expected) in cases {
+        let taken = Rc::new(Cell::new(0));
+        let request = actix_test::TestRequest::post()
+            .app_data(verifier_with_cap(SMALL_CAP))
+            .insert_header((TIMESTAMP_HEADER, timestamp))
+            .insert_header((SIGNATURE_HEADER, signature))
+            .to_http_request();
+        let mut payload = endless_chunks(taken.clone());
+        let error = VerifiedBody::from_request(&request, &mut payload)
+            .await
+            .expect_err("bad headers");
+        assert_eq!(error, ExtractError::Rejected(expected), "{timestamp:?}");
+        assert_eq!(taken.get(), 0, "no chunk may be read for {timestamp:?}");
+    }
+    let taken = Rc::new(Cell::new(0));
+    let request = actix_test::TestRequest::post()
+        .app_data(verifier_with_cap(SMALL_CAP))
+        .insert_header((TIMESTAMP_HEADER, now_millis()))
+        .insert_header((SIGNATURE_HEADER, "not-hex"))
+        .to_http_request();
+    let mut payload = endless_chunks(taken.clone());
+    let error = VerifiedRequest::from_request(&request, &mut payload)
+        .await
+        .expect_err("malformed signature");
+    assert_eq!(error, ExtractError::Rejected(Rejection::MalformedSignature));
+    assert_eq!(taken.get(), 0);
+}
+
+#[actix_web::test]
+async fn declared_length_over_the_cap_comes_before_missing_headers() {
+    let taken = Rc::new(Cell::new(0));
+    let request = actix_test::TestRequest::post()
+        .app_data(verifier_with_cap(SMALL_CAP))
+        .insert_header(("content-length", (SMALL_CAP + 1).to_string()))
+        .to_http_request();
+    let mut payload = endless_chunks(taken.clone());
+    let error = VerifiedRequest::from_request(&request, &mut payload)
+        .await
+        .expect_err("declared length is over the cap");
+    assert_eq!(error, ExtractError::Rejected(Rejection::BodyTooLarge));
+    assert_eq!(taken.get(), 0);
+}
+
+#[test]
+fn body_timeout_error_answers_408_with_its_code() {
+    let error = ExtractError::BodyTimeout;
+    assert_eq!((error.status(), error.code()), (408, "body_timeout"));
+    assert_eq!(error.error_response().status(), 408);
+}
+
+#[test]
+fn unsigned_request_declaring_a_large_body_is_answered_without_waiting_for_it() {
+    // The default 1 MiB cap: the declared length is allowed, the body never
+    // comes, and the missing headers alone decide.
+    let server = RunningServer::start(verifier_with_cap(1024 * 1024));
+    let head = b"POST /hook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n";
+    let started = std::time::Instant::now();
+    let (status, body) = server.exchange(&[head, b"{\"a\":"]);
+    assert_eq!(
+        (status, body.as_str()),
+        (403, r#"{"error":"missing_timestamp"}"#)
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(server.runs.count(), 0);
+}
+
+#[test]
+fn a_body_slower_than_the_body_timeout_is_answered_408() {
+    let verifier = Verifier::builder()
+        .secret(PINNED_SECRET)
+        .body_timeout(Duration::from_millis(200))
+        .build()
+        .expect("valid configuration");
+    assert_eq!(verifier.body_timeout(), Duration::from_millis(200));
+    let server = RunningServer::start(verifier);
+    // Plausible headers (fresh timestamp, 64 hex digits), then 5 of the 100
+    // declared bytes and silence.
+    let head = format!(
+        "POST /hook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\
+         {TIMESTAMP_HEADER}: {}\r\n{SIGNATURE_HEADER}: {}\r\n\r\n",
+        now_millis(),
+        "ab".repeat(32)
+    );
+    let started = std::time::Instant::now();
+    let (status, body) = server.exchange(&[head.as_bytes(), b"{\"a\":"]);
+    assert_eq!(
+        (status, body.as_str()),
+        (408, r#"{"error":"body_timeout"}"#)
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(server.runs.count(), 0);
+}
+
+#[test]
+fn the_default_body_timeout_is_ten_seconds() {
+    let verifier = Verifier::new(PINNED_SECRET).expect("valid secret");
+    assert_eq!(verifier.body_timeout(), pumble_verify::DEFAULT_BODY_TIMEOUT);
+    assert_eq!(pumble_verify::DEFAULT_BODY_TIMEOUT, Duration::from_secs(10));
+}
