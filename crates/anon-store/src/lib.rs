@@ -43,6 +43,9 @@ mod sealing;
 mod store;
 mod tokens;
 
+#[cfg(test)]
+mod bucket_upgrade_tests;
+
 pub use audit::{Audit, AuditEntry, AuditRecord, AuditTarget};
 pub use error::{StoreError, IMPORT_PLAINTEXT_COMMAND};
 pub use keys::{EncryptionKey, KeyError, KeyId, KeyRing, KEY_ID_LEN, KEY_LEN};

@@ -16,6 +16,15 @@
 //! of one sender; only a coarse expiry (rounded up to the hour) is plain. The
 //! subject is sealed too, so a key rotation can recompute the hash.
 //!
+//! Rows must not tell whose they are from their shape either: the unit list
+//! is sealed padded to the policy's slot count (the larger of the two
+//! limits; only the newest `limit` units ever matter), the subject to a fixed
+//! block, so every bucket row of a policy has the same length whatever its
+//! count or scope; the table is keyed by the bucket hash (`WITHOUT ROWID`,
+//! migration 3), so neither an id nor the row order follows insertion order;
+//! and the plain expiry is the same for every bucket of a day (the start of
+//! the day after next), so it tells nothing about when a sender last sent.
+//!
 //! The keyed hashes change every day ([`RATE_LIMIT_EPOCH_SECS`]): the day number is part
 //! of the hashed subject, and the first send of a new day carries the units
 //! still inside their window over to a fresh row and deletes the old one. So
@@ -27,15 +36,20 @@ use sqlx::SqliteConnection;
 
 use crate::error::StoreError;
 use crate::keys::{KeyRing, SubKey};
-use crate::sealing::{encode_parts, HashPurpose, Place};
+use crate::sealing::{encode_parts, padded_len, HashPurpose, Place};
 use crate::Store;
 
 pub(crate) const BUCKET_TABLE: &str = "rate_limit_buckets";
 pub(crate) const GLOBAL_SCOPE: &str = "global";
 pub(crate) const TARGET_SCOPE: &str = "target";
 
-/// Granularity of the plain `expires_at` column.
-const EXPIRY_GRANULARITY_SECS: i64 = 3600;
+/// Padding block of a sealed bucket subject (scope, sender[, target], day):
+/// global and per-target subjects seal to the same length for ids up to
+/// about 100 bytes each.
+const SUBJECT_BLOCK: usize = 256;
+
+/// Bytes of one unit time in the unit list.
+const UNIT_LEN: usize = 8;
 
 /// Length of the period after which every bucket's keyed hash changes: one
 /// day. Windows may not be longer, so a bucket only ever needs the units of
@@ -68,6 +82,12 @@ impl Default for RateLimitPolicy {
 }
 
 impl RateLimitPolicy {
+    /// Unit slots of every bucket's sealed unit list: the larger limit, so
+    /// global and per-target rows are equally long.
+    pub(crate) fn unit_slots(&self) -> usize {
+        usize::try_from(self.global_limit.max(self.target_limit)).unwrap_or(usize::MAX)
+    }
+
     fn validate(&self) -> Result<(), StoreError> {
         if self.global_limit == 0 || self.target_limit == 0 {
             return Err(StoreError::InvalidArgument(
@@ -163,21 +183,71 @@ pub(crate) fn decode_units(bytes: &[u8]) -> Result<Vec<i64>, StoreError> {
     Ok(units)
 }
 
-/// When every unit has left a window of `window` seconds, rounded up to the
-/// next whole hour so the plain column does not reveal send times.
-pub(crate) fn coarse_expiry(last_unit: i64, window: i64) -> i64 {
-    let exact = last_unit.saturating_add(window);
-    let rounded = exact.div_euclid(EXPIRY_GRANULARITY_SECS).saturating_add(1);
-    rounded.saturating_mul(EXPIRY_GRANULARITY_SECS)
+/// Padding block of a unit list of `slots` units: a list of at most
+/// `slots` units always seals to exactly one block.
+pub(crate) fn units_block(slots: usize) -> usize {
+    4usize.saturating_add(UNIT_LEN.saturating_mul(slots.max(1)))
+}
+
+/// The unit slots a sealed unit list was padded to (`None` if unpadded).
+pub(crate) fn sealed_unit_slots(sealed: &[u8]) -> Option<usize> {
+    padded_len(sealed).map(|framed| framed.saturating_sub(4) / UNIT_LEN)
+}
+
+/// Seals a bucket's subject, padded to [`SUBJECT_BLOCK`].
+pub(crate) fn seal_subject(
+    keys: &KeyRing,
+    workspace_id: &str,
+    bucket_hash: &[u8],
+    subject: &[u8],
+) -> Result<Vec<u8>, StoreError> {
+    keys.seal_padded(
+        SubKey::Identity,
+        subject_place(workspace_id, bucket_hash),
+        subject,
+        SUBJECT_BLOCK,
+    )
+}
+
+/// Seals a unit list padded to `slots` units, keeping only the newest
+/// `slots` units (a decision never looks further back than the limit, and
+/// the slots are at least the limit).
+pub(crate) fn seal_units(
+    keys: &KeyRing,
+    workspace_id: &str,
+    bucket_hash: &[u8],
+    units: &mut Vec<i64>,
+    slots: usize,
+) -> Result<Vec<u8>, StoreError> {
+    units.sort_unstable();
+    let excess = units.len().saturating_sub(slots.max(1));
+    units.drain(..excess);
+    keys.seal_padded(
+        SubKey::Identity,
+        units_place(workspace_id, bucket_hash),
+        &encode_units(units),
+        units_block(slots),
+    )
+}
+
+/// The plain expiry of every bucket of the day holding `now`: the start of
+/// the day after next. Its units were consumed before the day ended and
+/// windows are at most a day, so all have left their window by then; and all
+/// buckets of a day share it, so it tells nothing about when a sender sent.
+pub(crate) fn day_expiry(now: i64) -> i64 {
+    now.div_euclid(RATE_LIMIT_EPOCH_SECS)
+        .saturating_add(2)
+        .saturating_mul(RATE_LIMIT_EPOCH_SECS)
 }
 
 /// One bucket as read inside the transaction.
 struct Bucket {
-    /// The row under the current key and the current day, if any.
-    current_row: Option<i64>,
-    /// Rows of the same subject under the previous key or the previous day:
-    /// their units are merged into the current row, and they are deleted.
-    stale_rows: Vec<i64>,
+    /// Whether a row exists under the current key and the current day.
+    current_row: bool,
+    /// Hashes of rows of the same subject under the previous key or the
+    /// previous day: their units are merged into the current row, and they
+    /// are deleted.
+    stale_rows: Vec<Vec<u8>>,
     /// Keyed hash under the current key, for the current day.
     hash: Vec<u8>,
     /// Encoded subject (scope, sender[, target], day).
@@ -187,7 +257,7 @@ struct Bucket {
 }
 
 /// The encoded subject of a bucket for the day `epoch`.
-fn subject_for(parts: &[&str], epoch: i64) -> Vec<u8> {
+pub(crate) fn subject_for(parts: &[&str], epoch: i64) -> Vec<u8> {
     let epoch = epoch.to_string();
     let mut all = parts.to_vec();
     all.push(&epoch);
@@ -196,7 +266,6 @@ fn subject_for(parts: &[&str], epoch: i64) -> Vec<u8> {
 
 #[derive(sqlx::FromRow)]
 struct BucketRow {
-    id: i64,
     bucket_hash: Vec<u8>,
     units_sealed: Vec<u8>,
 }
@@ -252,24 +321,9 @@ impl<'a> RateLimits<'a> {
             tx.rollback().await?;
             return Ok(RateDecision::DeniedTarget { retry_after_secs });
         }
-        consume(
-            &mut tx,
-            keys,
-            workspace_id,
-            global,
-            now,
-            policy.global_window_secs,
-        )
-        .await?;
-        consume(
-            &mut tx,
-            keys,
-            workspace_id,
-            target,
-            now,
-            policy.target_window_secs,
-        )
-        .await?;
+        let slots = policy.unit_slots();
+        consume(&mut tx, keys, workspace_id, global, now, slots).await?;
+        consume(&mut tx, keys, workspace_id, target, now, slots).await?;
         tx.commit().await?;
         Ok(RateDecision::Allowed)
     }
@@ -295,7 +349,7 @@ async fn load_bucket(
         &subject_for(parts, epoch.saturating_sub(1)),
     );
     let rows: Vec<BucketRow> = sqlx::query_as(
-        "SELECT id, bucket_hash, units_sealed FROM rate_limit_buckets \
+        "SELECT bucket_hash, units_sealed FROM rate_limit_buckets \
          WHERE bucket_hash IN (?1, ?2, ?3, ?4)",
     )
     .bind(&today.current)
@@ -305,7 +359,7 @@ async fn load_bucket(
     .fetch_all(&mut *conn)
     .await?;
     let mut bucket = Bucket {
-        current_row: None,
+        current_row: false,
         stale_rows: Vec::new(),
         hash: today.current,
         subject,
@@ -319,9 +373,9 @@ async fn load_bucket(
         )?;
         bucket.units.extend(decode_units(&opened)?);
         if row.bucket_hash == bucket.hash {
-            bucket.current_row = Some(row.id);
+            bucket.current_row = true;
         } else {
-            bucket.stale_rows.push(row.id);
+            bucket.stale_rows.push(row.bucket_hash);
         }
     }
     bucket.units.retain(|&at| at > since);
@@ -343,66 +397,114 @@ fn exhausted(bucket: &Bucket, limit: u32, window: i64, now: i64) -> Option<i64> 
     Some((leaving + window - now).max(1))
 }
 
-/// Appends a unit at `now` and writes the bucket back under the current key.
+/// Appends a unit at `now` and writes the bucket back under the current
+/// key, its units padded to `slots`.
 async fn consume(
     conn: &mut SqliteConnection,
     keys: &KeyRing,
     workspace_id: &str,
     mut bucket: Bucket,
     now: i64,
-    window: i64,
+    slots: usize,
 ) -> Result<(), StoreError> {
     bucket.units.push(now);
-    bucket.units.sort_unstable();
-    let units = keys.seal(
-        SubKey::Identity,
-        units_place(workspace_id, &bucket.hash),
-        &encode_units(&bucket.units),
-    )?;
-    let expires_at = coarse_expiry(now, window);
+    let units = seal_units(keys, workspace_id, &bucket.hash, &mut bucket.units, slots)?;
+    let expires_at = day_expiry(now);
     let key_id = keys.current_id();
     // Rows of another day or key go first, so their units live on only in
     // the current row.
-    for id in &bucket.stale_rows {
-        sqlx::query("DELETE FROM rate_limit_buckets WHERE id = ?1")
-            .bind(id)
+    for hash in &bucket.stale_rows {
+        sqlx::query("DELETE FROM rate_limit_buckets WHERE bucket_hash = ?1")
+            .bind(hash)
             .execute(&mut *conn)
             .await?;
     }
-    match bucket.current_row {
-        Some(id) => {
-            sqlx::query(
-                "UPDATE rate_limit_buckets SET units_sealed = ?1, \
-                 expires_at = max(expires_at, ?2) WHERE id = ?3",
-            )
-            .bind(units)
-            .bind(expires_at)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-        }
-        None => {
-            let subject = keys.seal(
-                SubKey::Identity,
-                subject_place(workspace_id, &bucket.hash),
-                &bucket.subject,
-            )?;
-            sqlx::query(
-                "INSERT INTO rate_limit_buckets \
-                 (workspace_id, bucket_hash, key_id, subject_sealed, units_sealed, expires_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )
-            .bind(workspace_id)
-            .bind(&bucket.hash)
-            .bind(key_id.as_bytes().as_slice())
-            .bind(subject)
-            .bind(units)
-            .bind(expires_at)
-            .execute(&mut *conn)
-            .await?;
-        }
+    if bucket.current_row {
+        sqlx::query(
+            "UPDATE rate_limit_buckets SET units_sealed = ?1, \
+             expires_at = max(expires_at, ?2) WHERE bucket_hash = ?3",
+        )
+        .bind(units)
+        .bind(expires_at)
+        .bind(&bucket.hash)
+        .execute(&mut *conn)
+        .await?;
+    } else {
+        let subject = seal_subject(keys, workspace_id, &bucket.hash, &bucket.subject)?;
+        sqlx::query(
+            "INSERT INTO rate_limit_buckets \
+             (workspace_id, bucket_hash, key_id, subject_sealed, units_sealed, expires_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .bind(workspace_id)
+        .bind(&bucket.hash)
+        .bind(key_id.as_bytes().as_slice())
+        .bind(subject)
+        .bind(units)
+        .bind(expires_at)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct UnpaddedBucketRow {
+    workspace_id: String,
+    bucket_hash: Vec<u8>,
+    subject_sealed: Vec<u8>,
+    units_sealed: Vec<u8>,
+}
+
+/// Re-seals, padded, the bucket rows under the current key that were sealed
+/// before padding (format 1; their length told their send count). Rows under
+/// the previous key are padded by [`Store::reseal`]. Runs at open, in one
+/// short write transaction: buckets live two days at most, so there are few.
+pub(crate) async fn pad_unpadded_buckets(store: &Store) -> Result<u64, StoreError> {
+    let keys = &*store.keys;
+    let mut tx = store.begin_write().await?;
+    let rows: Vec<UnpaddedBucketRow> = sqlx::query_as(
+        "SELECT workspace_id, bucket_hash, subject_sealed, units_sealed \
+         FROM rate_limit_buckets WHERE key_id = ?1 \
+         AND (substr(units_sealed, 1, 1) = x'01' OR substr(subject_sealed, 1, 1) = x'01')",
+    )
+    .bind(keys.current_id().as_bytes().as_slice())
+    .fetch_all(&mut *tx)
+    .await?;
+    let slots = RateLimitPolicy::default().unit_slots();
+    let mut done = 0;
+    for row in rows {
+        let ws = row.workspace_id.as_str();
+        let subject = keys.open(
+            SubKey::Identity,
+            subject_place(ws, &row.bucket_hash),
+            &row.subject_sealed,
+        )?;
+        let mut units = decode_units(&keys.open(
+            SubKey::Identity,
+            units_place(ws, &row.bucket_hash),
+            &row.units_sealed,
+        )?)?;
+        let units_slots = sealed_unit_slots(&row.units_sealed).unwrap_or(slots);
+        done += sqlx::query(
+            "UPDATE rate_limit_buckets SET subject_sealed = ?1, units_sealed = ?2 \
+             WHERE bucket_hash = ?3",
+        )
+        .bind(seal_subject(keys, ws, &row.bucket_hash, &subject)?)
+        .bind(seal_units(
+            keys,
+            ws,
+            &row.bucket_hash,
+            &mut units,
+            units_slots,
+        )?)
+        .bind(&row.bucket_hash)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    }
+    tx.commit().await?;
+    Ok(done)
 }
 
 #[cfg(test)]
@@ -419,14 +521,23 @@ mod tests {
     }
 
     #[test]
-    fn expiry_is_rounded_up_to_the_next_hour() {
-        assert_eq!(coarse_expiry(1_000, 60), 3_600);
-        assert_eq!(
-            coarse_expiry(3_540, 60),
-            7_200,
-            "exactly on the hour rounds up"
+    fn expiry_is_the_same_for_a_whole_day_and_after_every_window() {
+        let day = RATE_LIMIT_EPOCH_SECS;
+        assert_eq!(day_expiry(0), 2 * day);
+        assert_eq!(day_expiry(day - 1), 2 * day, "one expiry per day");
+        assert_eq!(day_expiry(day), 3 * day);
+        let last_second = 10 * day + day - 1;
+        assert!(
+            day_expiry(last_second) >= last_second + day,
+            "a day-long window fits"
         );
-        assert_eq!(coarse_expiry(3_600, 3_600), 10_800);
-        assert!(coarse_expiry(123_456, 60) >= 123_456 + 60);
+    }
+
+    #[test]
+    fn unit_lists_fill_a_fixed_number_of_slots() {
+        assert_eq!(units_block(20), 4 + 160);
+        assert_eq!(units_block(0), 12, "at least one slot");
+        let policy = RateLimitPolicy::default();
+        assert_eq!(policy.unit_slots(), 20);
     }
 }

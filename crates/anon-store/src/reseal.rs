@@ -14,7 +14,10 @@ use crate::error::StoreError;
 use crate::keys::{KeyId, KeyRing, SubKey};
 use crate::messages::{author_place, body_place, dm_channel_place, recipient_place};
 use crate::opt_outs::user_place;
-use crate::rate_limits::{decode_units, encode_units, scope_purpose, subject_place, units_place};
+use crate::rate_limits::{
+    decode_units, scope_purpose, seal_subject, seal_units, sealed_unit_slots, subject_place,
+    units_place, RateLimitPolicy,
+};
 use crate::sealing::{decode_parts, HashPurpose};
 use crate::tokens::{bot_token_place, bot_user_place, owner_place, user_token_place};
 use crate::Store;
@@ -214,18 +217,11 @@ struct SealedUserTokenRow {
 
 #[derive(sqlx::FromRow)]
 struct SealedBucketRow {
-    id: i64,
     workspace_id: String,
     bucket_hash: Vec<u8>,
     subject_sealed: Vec<u8>,
     units_sealed: Vec<u8>,
     expires_at: i64,
-}
-
-#[derive(sqlx::FromRow)]
-struct CurrentBucketRow {
-    id: i64,
-    units_sealed: Vec<u8>,
 }
 
 fn current_key(keys: &KeyRing) -> Vec<u8> {
@@ -518,13 +514,14 @@ async fn reseal_buckets(
     limit: i64,
 ) -> Result<u64, StoreError> {
     let rows: Vec<SealedBucketRow> = sqlx::query_as(
-        "SELECT id, workspace_id, bucket_hash, subject_sealed, units_sealed, expires_at \
+        "SELECT workspace_id, bucket_hash, subject_sealed, units_sealed, expires_at \
          FROM rate_limit_buckets WHERE key_id = ?1 LIMIT ?2",
     )
     .bind(previous.as_bytes().as_slice())
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
+    let default_slots = RateLimitPolicy::default().unit_slots();
     let mut done = 0;
     for row in rows {
         let ws = row.workspace_id.as_str();
@@ -538,6 +535,9 @@ async fn reseal_buckets(
             units_place(ws, &row.bucket_hash),
             &row.units_sealed,
         )?)?;
+        // Keep the slot count the row was padded to (rows sealed before
+        // padding get the default policy's).
+        let slots = sealed_unit_slots(&row.units_sealed).unwrap_or(default_slots);
         let purpose = decode_parts(&subject)
             .and_then(|parts| parts.first().and_then(|scope| scope_purpose(scope)))
             .ok_or(StoreError::Corrupt {
@@ -545,45 +545,46 @@ async fn reseal_buckets(
                 detail: "a bucket subject has no known scope",
             })?;
         let new_hash = keys.current_hash(purpose, ws, &subject);
-        let existing: Option<CurrentBucketRow> = sqlx::query_as(
-            "SELECT id, units_sealed FROM rate_limit_buckets WHERE bucket_hash = ?1",
-        )
-        .bind(&new_hash)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if let Some(keep) = existing {
+        let existing: Option<(Vec<u8>,)> =
+            sqlx::query_as("SELECT units_sealed FROM rate_limit_buckets WHERE bucket_hash = ?1")
+                .bind(&new_hash)
+                .fetch_optional(&mut *conn)
+                .await?;
+        if let Some((kept_units,)) = existing {
             // Merge: units counted under the old hash keep counting.
             units.extend(decode_units(&keys.open(
                 SubKey::Identity,
                 units_place(ws, &new_hash),
-                &keep.units_sealed,
+                &kept_units,
             )?)?);
-            units.sort_unstable();
+            let slots = sealed_unit_slots(&kept_units).unwrap_or(slots);
             sqlx::query(
                 "UPDATE rate_limit_buckets SET units_sealed = ?1, expires_at = max(expires_at, ?2) \
-                 WHERE id = ?3",
+                 WHERE bucket_hash = ?3",
             )
-            .bind(keys.seal(SubKey::Identity, units_place(ws, &new_hash), &encode_units(&units))?)
+            .bind(seal_units(keys, ws, &new_hash, &mut units, slots)?)
             .bind(row.expires_at)
-            .bind(keep.id)
+            .bind(&new_hash)
             .execute(&mut *conn)
             .await?;
-            done += sqlx::query("DELETE FROM rate_limit_buckets WHERE id = ?1 AND key_id = ?2")
-                .bind(row.id)
-                .bind(previous.as_bytes().as_slice())
-                .execute(&mut *conn)
-                .await?
-                .rows_affected();
+            done += sqlx::query(
+                "DELETE FROM rate_limit_buckets WHERE bucket_hash = ?1 AND key_id = ?2",
+            )
+            .bind(&row.bucket_hash)
+            .bind(previous.as_bytes().as_slice())
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
         } else {
             done += sqlx::query(
                 "UPDATE rate_limit_buckets SET bucket_hash = ?1, key_id = ?2, subject_sealed = ?3, \
-                 units_sealed = ?4 WHERE id = ?5 AND key_id = ?6",
+                 units_sealed = ?4 WHERE bucket_hash = ?5 AND key_id = ?6",
             )
             .bind(new_hash.clone())
             .bind(current_key(keys))
-            .bind(keys.seal(SubKey::Identity, subject_place(ws, &new_hash), &subject)?)
-            .bind(keys.seal(SubKey::Identity, units_place(ws, &new_hash), &encode_units(&units))?)
-            .bind(row.id)
+            .bind(seal_subject(keys, ws, &new_hash, &subject)?)
+            .bind(seal_units(keys, ws, &new_hash, &mut units, slots)?)
+            .bind(&row.bucket_hash)
             .bind(previous.as_bytes().as_slice())
             .execute(&mut *conn)
             .await?

@@ -135,9 +135,11 @@ impl Store {
                 .await?,
             audit_events: delete_in_batches(pool, &by_workspace("audit_events"), &ws, batch)
                 .await?,
+            // Keyed by bucket hash, without a rowid (migration 3).
             rate_limit_buckets: delete_in_batches(
                 pool,
-                &by_workspace("rate_limit_buckets"),
+                "DELETE FROM rate_limit_buckets WHERE bucket_hash IN \
+                 (SELECT bucket_hash FROM rate_limit_buckets WHERE workspace_id = ?1 LIMIT ?2)",
                 &ws,
                 batch,
             )
@@ -197,8 +199,8 @@ impl Store {
             .await?,
             rate_limit_buckets: delete_in_batches(
                 pool,
-                "DELETE FROM rate_limit_buckets WHERE id IN \
-                 (SELECT id FROM rate_limit_buckets WHERE expires_at <= ?1 LIMIT ?2)",
+                "DELETE FROM rate_limit_buckets WHERE bucket_hash IN \
+                 (SELECT bucket_hash FROM rate_limit_buckets WHERE expires_at <= ?1 LIMIT ?2)",
                 &[Arg::Int(now)],
                 batch,
             )

@@ -14,6 +14,7 @@ use sqlx::{Sqlite, Transaction};
 use crate::error::StoreError;
 use crate::keys::KeyRing;
 use crate::legacy;
+use crate::rate_limits;
 use crate::MIGRATOR;
 
 /// Default time a connection waits for another writer before failing.
@@ -102,7 +103,8 @@ impl Store {
     /// the previous anon, runs the embedded migrations, and refuses a
     /// database holding rows under a key that is neither the current nor the
     /// previous one ([`StoreError::UnknownKey`]): a wrong key must fail at
-    /// start, not make opt-out and rate-limit lookups silently miss.
+    /// start, not make opt-out and rate-limit lookups silently miss. Finally
+    /// it re-seals, padded, rate-limit buckets written before padding.
     pub async fn open(options: StoreOptions) -> Result<Self, StoreError> {
         let store = Self::connect(options).await?;
         let plaintext = legacy::plaintext_tables(&store.pool).await?;
@@ -121,6 +123,8 @@ impl Store {
                 key_id,
             });
         }
+        // Bucket rows written before padding would tell their send counts.
+        rate_limits::pad_unpadded_buckets(&store).await?;
         Ok(store)
     }
 

@@ -225,7 +225,7 @@ async fn retention_purges_only_expired_rows_in_batches() {
     assert_eq!(
         store
             .rate_limits()
-            .check_and_consume(WS, ALICE, BOB, now - 4_000, &policy)
+            .check_and_consume(WS, ALICE, BOB, now - day - 4_000, &policy)
             .await
             .expect("rate"),
         RateDecision::Allowed
@@ -261,8 +261,9 @@ async fn retention_purges_only_expired_rows_in_batches() {
             conversations: 7,
             audit_events: 1,
             oauth_states: 1,
-            // Both of Alice's buckets (units 4000 s old) have expired;
-            // Carol's (30 s old) have not.
+            // Both of Alice's buckets (yesterday's day before, expiring at
+            // the start of today) have expired; Carol's (30 s old, expiring
+            // the day after tomorrow) have not.
             rate_limit_buckets: 2,
             report_claims: 1,
         }

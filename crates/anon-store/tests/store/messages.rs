@@ -400,3 +400,63 @@ async fn migration_two_drops_plain_dm_channels_of_older_rows() {
     store.close().await;
     assert!(find_in_files(&db.files(), "D-OLD-PLAIN-DM").is_empty());
 }
+
+/// Sealed lengths do not tell authors apart: every user id seals to the same
+/// length, and a body's sealed length tells only its size in 256-byte blocks.
+#[tokio::test]
+async fn sealed_lengths_do_not_tell_authors_or_exact_body_sizes() {
+    let db = TestDb::new();
+    let store = db.open_a().await;
+    let long_id = "U0123456789ABCDEF01234567";
+    let long_body = "x".repeat(250);
+    for (id, author, body) in [
+        ("len-1", "U1", "hi"),
+        ("len-2", ALICE, CHANNEL_BODY),
+        ("len-3", long_id, long_body.as_str()),
+    ] {
+        store
+            .messages()
+            .record(&message(id, id, MessageKind::Dm, author, Some(BOB), body))
+            .await
+            .expect("record");
+        store
+            .audit()
+            .record(&anon_store::AuditEntry {
+                workspace_id: Some(WS),
+                event: "SEND",
+                outcome: "ok",
+                actor_id: Some(author),
+                target: None,
+                conversation_id: None,
+                message_id: Some(id),
+                at: 1_000,
+            })
+            .await
+            .expect("audit");
+    }
+    let mut raw = db.raw().await;
+    let (authors, bodies): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(DISTINCT length(author_sealed)), COUNT(DISTINCT length(body_sealed)) \
+         FROM messages",
+    )
+    .fetch_one(&mut raw)
+    .await
+    .expect("lengths");
+    assert_eq!(authors, 1, "authors of 2, 15 and 25 bytes look alike");
+    assert_eq!(bodies, 1, "bodies of 2, 35 and 250 bytes look alike");
+    let (actors,): (i64,) =
+        sqlx::query_as("SELECT COUNT(DISTINCT length(actor_sealed)) FROM audit_events")
+            .fetch_one(&mut raw)
+            .await
+            .expect("actor lengths");
+    assert_eq!(actors, 1);
+    drop(raw);
+    let stored = store
+        .messages()
+        .get(WS, "len-3")
+        .await
+        .expect("get")
+        .expect("stored");
+    assert_eq!(stored.author_id.expose_secret(), long_id);
+    assert_eq!(stored.body.expose_secret(), long_body);
+}

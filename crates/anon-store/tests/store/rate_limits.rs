@@ -318,3 +318,129 @@ async fn bucket_rows_show_no_send_times() {
         }
     }
 }
+
+/// The linkage attack on the bucket table, replayed: several senders post
+/// interleaved in one channel, then one of them sends a DM. Someone holding
+/// only the database file must not be able to tell which sends share a
+/// sender — not from blob lengths (which used to give each bucket's send
+/// count), not from ids or row order (which used to follow insertion, so the
+/// rows a send created could be matched to the message it preceded), not
+/// from the plain expiry.
+#[tokio::test]
+async fn bucket_rows_do_not_group_sends_by_sender() {
+    let db = TestDb::new();
+    let store = db.open_a().await;
+    let start = 50_000 * RATE_LIMIT_EPOCH_SECS + 9 * 3_600;
+    let sends = [
+        (ALICE, CHANNEL),
+        (BOB, CHANNEL),
+        (ALICE, CHANNEL),
+        (CAROL, CHANNEL),
+        (ALICE, CHANNEL),
+        (BOB, DAVE),
+        (CAROL, "C-RANDOM"),
+        (ALICE, CHANNEL),
+        (DAVE, CHANNEL),
+        (ALICE, BOB),
+    ];
+    let mut inserted: Vec<Vec<u8>> = Vec::new();
+    for (i, (sender, target)) in sends.into_iter().enumerate() {
+        let at = start + 7 * i64::try_from(i).expect("few sends");
+        assert_eq!(
+            send(&store, sender, target, at).await,
+            RateDecision::Allowed
+        );
+        for hash in bucket_hashes(&db).await {
+            if !inserted.contains(&hash) {
+                inserted.push(hash);
+            }
+        }
+    }
+    // 4 senders (global) + 7 distinct (sender, target) pairs.
+    assert_eq!(inserted.len(), 11);
+
+    let mut raw = db.raw().await;
+    // Every row has the same shape: 5 sends or 1, global or per-target.
+    let shapes: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT DISTINCT length(subject_sealed), length(units_sealed), expires_at \
+         FROM rate_limit_buckets",
+    )
+    .fetch_all(&mut raw)
+    .await
+    .expect("shapes");
+    assert_eq!(shapes.len(), 1, "rows differ in shape: {shapes:?}");
+    let (_, units_len, expires_at) = shapes[0];
+    // Sealed header 21 + frame prefix 4 + 20 slots of 8 bytes + tag 16.
+    assert_eq!(units_len, 21 + 4 + 20 * 8 + 16);
+    assert_eq!(
+        expires_at % RATE_LIMIT_EPOCH_SECS,
+        0,
+        "the expiry is a day boundary, not a send hour"
+    );
+
+    // No id column, no rowid: nothing counts insertions.
+    let columns: Vec<(String,)> =
+        sqlx::query_as("SELECT name FROM pragma_table_info('rate_limit_buckets') ORDER BY name")
+            .fetch_all(&mut raw)
+            .await
+            .expect("columns");
+    let columns: Vec<&str> = columns.iter().map(|(name,)| name.as_str()).collect();
+    assert_eq!(
+        columns,
+        [
+            "bucket_hash",
+            "expires_at",
+            "key_id",
+            "subject_sealed",
+            "units_sealed",
+            "workspace_id"
+        ]
+    );
+    assert!(
+        sqlx::query("SELECT rowid FROM rate_limit_buckets")
+            .fetch_all(&mut raw)
+            .await
+            .is_err(),
+        "the table has no rowid"
+    );
+
+    // A full scan of the table itself (no index) returns hash order, not
+    // the order the rows were created in.
+    let scanned: Vec<(Vec<u8>,)> =
+        sqlx::query_as("SELECT bucket_hash FROM rate_limit_buckets NOT INDEXED")
+            .fetch_all(&mut raw)
+            .await
+            .expect("scan");
+    let scanned: Vec<Vec<u8>> = scanned.into_iter().map(|(hash,)| hash).collect();
+    let mut sorted = inserted.clone();
+    sorted.sort();
+    assert_eq!(scanned, sorted, "rows are stored in hash order");
+    assert_ne!(
+        scanned, inserted,
+        "this scenario's creation order differs from hash order, so the scan proves something"
+    );
+    drop(raw);
+
+    // The limits still hold on the padded rows: Alice has 4 units in the
+    // channel bucket, Bob 1.
+    let tight = RateLimitPolicy {
+        target_limit: 4,
+        ..POLICY
+    };
+    assert!(matches!(
+        store
+            .rate_limits()
+            .check_and_consume(WS, ALICE, CHANNEL, start + 100, &tight)
+            .await
+            .expect("rate"),
+        RateDecision::DeniedTarget { .. }
+    ));
+    assert_eq!(
+        store
+            .rate_limits()
+            .check_and_consume(WS, BOB, CHANNEL, start + 100, &tight)
+            .await
+            .expect("rate"),
+        RateDecision::Allowed
+    );
+}

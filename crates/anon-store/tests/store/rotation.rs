@@ -172,3 +172,62 @@ async fn reseal_runs_inside_a_spawned_task() {
     let report = handle.await.expect("task").expect("reseal");
     assert_eq!(report.messages, 4);
 }
+
+/// Re-sealing buckets under the new key keeps them padded: after rotation
+/// every bucket row still has the same length, whatever its count.
+#[tokio::test]
+async fn resealed_buckets_stay_padded_and_keep_counting() {
+    let db = TestDb::new();
+    let store = db.open(ring(KEY_A, None)).await;
+    let policy = RateLimitPolicy::default();
+    for (sender, target, at) in [
+        (ALICE, CHANNEL, 5_000),
+        (ALICE, CHANNEL, 5_001),
+        (ALICE, BOB, 5_002),
+        (BOB, CHANNEL, 5_003),
+    ] {
+        assert_eq!(
+            store
+                .rate_limits()
+                .check_and_consume(WS, sender, target, at, &policy)
+                .await
+                .expect("rate"),
+            RateDecision::Allowed
+        );
+    }
+    store.close().await;
+
+    let rotating = db.open(ring(KEY_B, Some(KEY_A))).await;
+    let report = rotating.reseal(3).await.expect("reseal");
+    assert_eq!(report.rate_limit_buckets, 5, "2 global + 3 target buckets");
+    let mut raw = db.raw().await;
+    let shapes: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT DISTINCT length(subject_sealed), length(units_sealed), key_id \
+         FROM rate_limit_buckets",
+    )
+    .fetch_all(&mut raw)
+    .await
+    .expect("shapes");
+    assert_eq!(shapes.len(), 1, "one shape, one key: {shapes:?}");
+    drop(raw);
+    let two_per_target = RateLimitPolicy {
+        target_limit: 2,
+        ..policy
+    };
+    assert!(matches!(
+        rotating
+            .rate_limits()
+            .check_and_consume(WS, ALICE, CHANNEL, 5_010, &two_per_target)
+            .await
+            .expect("rate"),
+        RateDecision::DeniedTarget { .. }
+    ));
+    assert_eq!(
+        rotating
+            .rate_limits()
+            .check_and_consume(WS, BOB, CHANNEL, 5_010, &two_per_target)
+            .await
+            .expect("rate"),
+        RateDecision::Allowed
+    );
+}

@@ -153,7 +153,10 @@ async fn truncated_empty_or_reformatted_blobs_do_not_open() {
          WHERE id = 'msg-dm-1'",
         "UPDATE messages SET body_sealed = X'' WHERE id = 'msg-dm-1'",
         // An unknown format byte in front of an otherwise valid value.
-        "UPDATE messages SET body_sealed = CAST(X'02' || substr(body_sealed, 2) AS BLOB) WHERE id = 'msg-dm-1'",
+        "UPDATE messages SET body_sealed = CAST(X'07' || substr(body_sealed, 2) AS BLOB) WHERE id = 'msg-dm-1'",
+        // A padded value relabelled as unpadded (it would open with its
+        // padding if the format were not bound to the ciphertext).
+        "UPDATE messages SET body_sealed = CAST(X'01' || substr(body_sealed, 2) AS BLOB) WHERE id = 'msg-dm-1'",
     ] {
         // Each statement starts from a freshly sealed value.
         store
