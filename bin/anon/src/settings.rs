@@ -303,7 +303,17 @@ pub struct Settings {
     pub replay_guard_capacity: usize,
     /// Time allowed to drain on stop.
     pub shutdown_timeout: Duration,
+    /// Time a client has to send a request's headers, and again to send its
+    /// body; a slower sender is answered 408 and its connection closed.
+    /// Not read from the environment: [`DEFAULT_REQUEST_READ_TIMEOUT`]
+    /// (tests may shorten it).
+    pub request_read_timeout: Duration,
 }
+
+/// The default [`Settings::request_read_timeout`]: far more than Pumble
+/// needs to send a webhook, and short enough that slow senders cannot pin
+/// connections or hold a graceful stop for long.
+pub const DEFAULT_REQUEST_READ_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What is wrong with one variable. Never holds the value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -660,6 +670,7 @@ impl Reader<'_> {
             background_queue_capacity: usize::try_from(background_queue_capacity?).ok()?,
             replay_guard_capacity: usize::try_from(replay_guard_capacity?).ok()?,
             shutdown_timeout: Duration::from_secs(shutdown_timeout?),
+            request_read_timeout: DEFAULT_REQUEST_READ_TIMEOUT,
         })
     }
 }

@@ -27,6 +27,16 @@ use crate::work_queue::WorkQueue;
 /// anyway, and each connection costs a page cache.
 const STORE_CONNECTIONS: u32 = 4;
 
+/// How long an idle keep-alive connection stays open between requests.
+const KEEP_ALIVE: Duration = Duration::from_secs(5);
+
+/// How long a connection may take to shut down after its last response.
+const CLIENT_DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Open connections per HTTP worker; beyond it new connections wait in the
+/// listen backlog. Pumble needs a handful; the timeouts above free the rest.
+const MAX_CONNECTIONS_PER_WORKER: usize = 2048;
+
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -119,6 +129,7 @@ impl Application {
         if let Some(previous) = &settings.pumble.signing_secret_previous {
             verifier = verifier.secret(previous.expose_secret());
         }
+        verifier = verifier.body_timeout(settings.request_read_timeout);
         if settings.replay_guard_capacity > 0 {
             verifier = verifier.replay_guard(settings.replay_guard_capacity);
         }
@@ -152,6 +163,7 @@ impl Application {
             .local_addr()
             .map_err(|source| StartupError::Bind { address, source })?;
         let shutdown_timeout = settings.shutdown_timeout;
+        let request_read_timeout = settings.request_read_timeout;
         let server = {
             let state = state.clone();
             let verifier = web::Data::new(verifier);
@@ -163,6 +175,12 @@ impl Application {
                     .configure(routes::mount)
             })
             .workers(settings.http_workers)
+            // Slow senders: the headers (here) and the body (the verifier's
+            // body timeout) each get `request_read_timeout`, then 408.
+            .client_request_timeout(request_read_timeout)
+            .keep_alive(KEEP_ALIVE)
+            .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
+            .max_connections(MAX_CONNECTIONS_PER_WORKER)
             .shutdown_timeout(shutdown_timeout.as_secs())
             .disable_signals()
             .listen(listener)

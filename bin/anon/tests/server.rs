@@ -343,3 +343,105 @@ fn a_refused_or_malformed_install_code_is_an_invalid_link_not_a_gateway_error() 
     let (status, page) = get(&format!("code={code}"));
     assert_eq!(status, 200, "{page}");
 }
+
+/// Sends `parts` on a raw connection and returns the server's first complete
+/// answer (or whatever it sent before closing the connection), and how long
+/// that took.
+fn raw_exchange(address: &str, parts: &[&[u8]]) -> (String, std::time::Duration) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(4)))
+        .expect("read timeout");
+    let started = std::time::Instant::now();
+    for part in parts {
+        stream.write_all(part).expect("send");
+    }
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&received).into_owned();
+        if let Some(head_end) = text.find("\r\n\r\n") {
+            let length = text[..head_end]
+                .lines()
+                .find_map(|line| {
+                    line.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().to_owned())
+                })
+                .and_then(|value| value.parse::<usize>().ok())
+                .unwrap_or(0);
+            if received.len() >= head_end + 4 + length {
+                return (text, started.elapsed());
+            }
+        }
+        match stream.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(read) => received.extend_from_slice(&buffer[..read]),
+            Err(error) if error.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(error) => panic!("the server kept the connection open: {error}"),
+        }
+    }
+    (
+        String::from_utf8_lossy(&received).into_owned(),
+        started.elapsed(),
+    )
+}
+
+#[test]
+fn slow_senders_are_cut_off_and_unsigned_bodies_are_never_waited_for() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = LoopbackApp {
+        app_id: "app_test",
+        app_key: "xpat-test",
+        client_secret: "xpcls-test",
+        signing_secret: SIGNING_SECRET,
+    };
+    let mut settings = Settings::loopback(&app, "http://127.0.0.1:9", &dir.path().join("anon.db"))
+        .expect("valid loopback settings");
+    assert_eq!(
+        settings.request_read_timeout,
+        anon::settings::DEFAULT_REQUEST_READ_TIMEOUT
+    );
+    settings.request_read_timeout = std::time::Duration::from_millis(300);
+    let server = ServerThread::start(settings).expect("server starts");
+    let address = server.base_url().trim_start_matches("http://").to_owned();
+    let limit = std::time::Duration::from_secs(2);
+
+    // Unsigned, announcing a large body and sending 5 bytes of it: refused
+    // on the headers alone.
+    let (answer, took) = raw_exchange(
+        &address,
+        &[b"POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n{\"a\":"],
+    );
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    assert!(
+        answer.contains(r#"{"error":"missing_timestamp"}"#),
+        "{answer}"
+    );
+    assert!(took < limit, "{took:?}");
+
+    // Plausible headers, then a body that stalls: 408 after the timeout.
+    let timestamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_millis();
+    let head = format!(
+        "POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\
+         x-pumble-request-timestamp: {timestamp}\r\nx-pumble-request-signature: {}\r\n\r\n{{\"a\":",
+        "ab".repeat(32)
+    );
+    let (answer, took) = raw_exchange(&address, &[head.as_bytes()]);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains(r#"{"error":"body_timeout"}"#), "{answer}");
+    assert!(took < limit, "{took:?}");
+
+    // Headers that never end: the connection is closed after the timeout.
+    let (_, took) = raw_exchange(&address, &[b"POST /hook HTTP/1.1\r\nHost: x\r\n"]);
+
+    assert!(took < limit, "{took:?}");
+
+    let started = std::time::Instant::now();
+    server.stop().expect("stops");
+    assert!(started.elapsed() < limit);
+}
