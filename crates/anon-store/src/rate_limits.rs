@@ -51,6 +51,16 @@ const SUBJECT_BLOCK: usize = 256;
 /// Bytes of one unit time in the unit list.
 const UNIT_LEN: usize = 8;
 
+/// Rows every allowed send adds to the table: its new buckets, topped up
+/// with decoys. A sender's first send of the day creates two buckets, a
+/// send to a new target one, a repeat send none; were that visible (row
+/// counts between copies, or the order cells were written in a page), a
+/// repeat send would point at the earlier sends of the day.
+const ROWS_PER_SEND: usize = 2;
+
+/// Scope of a decoy row's subject: a row that belongs to no sender.
+pub(crate) const DECOY_SCOPE: &str = "decoy";
+
 /// Length of the period after which every bucket's keyed hash changes: one
 /// day. Windows may not be longer, so a bucket only ever needs the units of
 /// the current and the previous period.
@@ -244,9 +254,9 @@ pub(crate) fn day_expiry(now: i64) -> i64 {
 struct Bucket {
     /// Whether a row exists under the current key and the current day.
     current_row: bool,
-    /// Hashes of rows of the same subject under the previous key or the
-    /// previous day: their units are merged into the current row, and they
-    /// are deleted.
+    /// Hashes of today's rows of the same subject under the previous key
+    /// (during a key rotation): their units are merged into the current row,
+    /// and they are deleted.
     stale_rows: Vec<Vec<u8>>,
     /// Keyed hash under the current key, for the current day.
     hash: Vec<u8>,
@@ -322,8 +332,18 @@ impl<'a> RateLimits<'a> {
             return Ok(RateDecision::DeniedTarget { retry_after_secs });
         }
         let slots = policy.unit_slots();
+        let created = usize::from(!global.current_row) + usize::from(!target.current_row);
         consume(&mut tx, keys, workspace_id, global, now, slots).await?;
         consume(&mut tx, keys, workspace_id, target, now, slots).await?;
+        insert_decoys(
+            &mut tx,
+            keys,
+            workspace_id,
+            ROWS_PER_SEND.saturating_sub(created),
+            now,
+            slots,
+        )
+        .await?;
         tx.commit().await?;
         Ok(RateDecision::Allowed)
     }
@@ -331,6 +351,13 @@ impl<'a> RateLimits<'a> {
 
 /// Reads a bucket — its rows under either key, for today and yesterday —
 /// and keeps its units younger than the window (`at > since`).
+///
+/// Yesterday's rows only count while there is no row for today: the day's
+/// first send copies their units still in the window into today's row, and
+/// from then on today's row holds them. Yesterday's rows are left as they
+/// are (never updated, never deleted early) until they expire with every
+/// other bucket of their day, so the file shows no trace of which of
+/// yesterday's senders has sent again today.
 async fn load_bucket(
     conn: &mut SqliteConnection,
     keys: &KeyRing,
@@ -361,11 +388,17 @@ async fn load_bucket(
     let mut bucket = Bucket {
         current_row: false,
         stale_rows: Vec::new(),
-        hash: today.current,
+        hash: today.current.clone(),
         subject,
         units: Vec::new(),
     };
+    let is_today =
+        |hash: &[u8]| hash == today.current.as_slice() || hash == today.previous.as_slice();
+    let has_today = rows.iter().any(|row| is_today(&row.bucket_hash));
     for row in rows {
+        if has_today && !is_today(&row.bucket_hash) {
+            continue;
+        }
         let opened = keys.open(
             SubKey::Identity,
             units_place(workspace_id, &row.bucket_hash),
@@ -374,7 +407,7 @@ async fn load_bucket(
         bucket.units.extend(decode_units(&opened)?);
         if row.bucket_hash == bucket.hash {
             bucket.current_row = true;
-        } else {
+        } else if is_today(&row.bucket_hash) {
             bucket.stale_rows.push(row.bucket_hash);
         }
     }
@@ -442,6 +475,43 @@ async fn consume(
         .bind(subject)
         .bind(units)
         .bind(expires_at)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Adds `count` decoy rows: a random hash, a sealed subject naming no one
+/// and an empty unit list, padded like every bucket and expiring with the
+/// day's buckets. Nothing ever looks them up.
+async fn insert_decoys(
+    conn: &mut SqliteConnection,
+    keys: &KeyRing,
+    workspace_id: &str,
+    count: usize,
+    now: i64,
+    slots: usize,
+) -> Result<(), StoreError> {
+    for _ in 0..count {
+        let hash = keys.random_bytes::<32>()?;
+        let subject = subject_for(&[DECOY_SCOPE], now.div_euclid(RATE_LIMIT_EPOCH_SECS));
+        sqlx::query(
+            "INSERT INTO rate_limit_buckets \
+             (workspace_id, bucket_hash, key_id, subject_sealed, units_sealed, expires_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .bind(workspace_id)
+        .bind(hash.as_slice())
+        .bind(keys.current_id().as_bytes().as_slice())
+        .bind(seal_subject(keys, workspace_id, &hash, &subject)?)
+        .bind(seal_units(
+            keys,
+            workspace_id,
+            &hash,
+            &mut Vec::new(),
+            slots,
+        )?)
+        .bind(day_expiry(now))
         .execute(&mut *conn)
         .await?;
     }

@@ -16,7 +16,7 @@ use crate::messages::{author_place, body_place, dm_channel_place, recipient_plac
 use crate::opt_outs::user_place;
 use crate::rate_limits::{
     decode_units, scope_purpose, seal_subject, seal_units, sealed_unit_slots, subject_place,
-    units_place, RateLimitPolicy,
+    units_place, RateLimitPolicy, DECOY_SCOPE,
 };
 use crate::sealing::{decode_parts, HashPurpose};
 use crate::tokens::{bot_token_place, bot_user_place, owner_place, user_token_place};
@@ -538,8 +538,26 @@ async fn reseal_buckets(
         // Keep the slot count the row was padded to (rows sealed before
         // padding get the default policy's).
         let slots = sealed_unit_slots(&row.units_sealed).unwrap_or(default_slots);
-        let purpose = decode_parts(&subject)
-            .and_then(|parts| parts.first().and_then(|scope| scope_purpose(scope)))
+        let scope = decode_parts(&subject).and_then(|parts| parts.into_iter().next());
+        if scope.as_deref() == Some(DECOY_SCOPE) {
+            // A decoy's hash is random, not keyed: it is only re-sealed.
+            done += sqlx::query(
+                "UPDATE rate_limit_buckets SET key_id = ?1, subject_sealed = ?2, units_sealed = ?3 \
+                 WHERE bucket_hash = ?4 AND key_id = ?5",
+            )
+            .bind(current_key(keys))
+            .bind(seal_subject(keys, ws, &row.bucket_hash, &subject)?)
+            .bind(seal_units(keys, ws, &row.bucket_hash, &mut units, slots)?)
+            .bind(&row.bucket_hash)
+            .bind(previous.as_bytes().as_slice())
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            continue;
+        }
+        let purpose = scope
+            .as_deref()
+            .and_then(scope_purpose)
             .ok_or(StoreError::Corrupt {
                 table: "rate_limit_buckets",
                 detail: "a bucket subject has no known scope",

@@ -1,6 +1,8 @@
 use std::sync::Arc;
 
-use anon_store::{RateDecision, RateLimitPolicy, Store, StoreError, RATE_LIMIT_EPOCH_SECS};
+use anon_store::{
+    RateDecision, RateLimitPolicy, RetentionPolicy, Store, StoreError, RATE_LIMIT_EPOCH_SECS,
+};
 
 use crate::support::*;
 
@@ -144,6 +146,15 @@ async fn invalid_policies_are_refused() {
     assert!(matches!(result, Err(StoreError::InvalidArgument(_))));
 }
 
+/// Every bucket row as (hash, sealed units), in hash order.
+async fn bucket_rows(db: &TestDb) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut raw = db.raw().await;
+    sqlx::query_as("SELECT bucket_hash, units_sealed FROM rate_limit_buckets ORDER BY bucket_hash")
+        .fetch_all(&mut raw)
+        .await
+        .expect("rows")
+}
+
 async fn bucket_hashes(db: &TestDb) -> Vec<Vec<u8>> {
     let mut raw = db.raw().await;
     let rows: Vec<(Vec<u8>,)> = sqlx::query_as("SELECT bucket_hash FROM rate_limit_buckets")
@@ -153,8 +164,9 @@ async fn bucket_hashes(db: &TestDb) -> Vec<Vec<u8>> {
     rows.into_iter().map(|(hash,)| hash).collect()
 }
 
-/// Units keep counting across midnight, while the day's first send moves
-/// them to a row under a new keyed hash and deletes yesterday's row.
+/// Units keep counting across midnight: the day's first send copies them to
+/// a row under a new keyed hash, and yesterday's rows stay untouched (no
+/// trace of who sent again) until they expire with the rest of their day.
 #[tokio::test]
 async fn limits_hold_across_the_day_boundary_under_new_hashes() {
     let db = TestDb::new();
@@ -174,8 +186,12 @@ async fn limits_hold_across_the_day_boundary_under_new_hashes() {
             RateDecision::Allowed
         );
     }
-    let yesterday = bucket_hashes(&db).await;
-    assert_eq!(yesterday.len(), 2, "one global and one target bucket");
+    let yesterday = bucket_rows(&db).await;
+    assert_eq!(
+        yesterday.len(),
+        6,
+        "one global and one target bucket, two decoys for each repeat send"
+    );
     // Just after midnight yesterday's three units still fill the window.
     assert!(matches!(
         limits
@@ -185,12 +201,12 @@ async fn limits_hold_across_the_day_boundary_under_new_hashes() {
         RateDecision::DeniedGlobal { .. }
     ));
     assert_eq!(
-        bucket_hashes(&db).await,
+        bucket_rows(&db).await,
         yesterday,
         "a denial changes nothing"
     );
-    // Once the first unit has left the window, a send goes through, and the
-    // rows now carry today's hashes only.
+    // Once the first unit has left the window, a send goes through into two
+    // new rows under today's hashes; yesterday's rows are unchanged.
     assert_eq!(
         limits
             .check_and_consume(WS, ALICE, BOB, midnight + 41, &strict)
@@ -198,9 +214,24 @@ async fn limits_hold_across_the_day_boundary_under_new_hashes() {
             .expect("rate"),
         RateDecision::Allowed
     );
-    let today = bucket_hashes(&db).await;
-    assert_eq!(today.len(), 2, "yesterday's rows were replaced, not kept");
-    assert!(today.iter().all(|hash| !yesterday.contains(hash)));
+    let now_rows = bucket_rows(&db).await;
+    assert_eq!(now_rows.len(), 8);
+    for row in &yesterday {
+        assert!(now_rows.contains(row), "yesterday's row was changed");
+    }
+    // Yesterday's rows expire at the end of today: purging then removes
+    // exactly them, and the carried units keep counting from today's rows.
+    let report = store
+        .purge_expired(
+            midnight + RATE_LIMIT_EPOCH_SECS,
+            &RetentionPolicy::default(),
+        )
+        .await
+        .expect("purge");
+    assert_eq!(report.rate_limit_buckets, 6);
+    let today = bucket_rows(&db).await;
+    assert_eq!(today.len(), 2);
+    assert!(today.iter().all(|row| !yesterday.contains(row)));
     // The per-target count carried over too: 4 of 10 used.
     let per_target = RateLimitPolicy {
         global_limit: 100,
@@ -303,7 +334,11 @@ async fn bucket_rows_show_no_send_times() {
             .fetch_all(&mut raw)
             .await
             .expect("rows");
-    assert_eq!(rows.len(), 4, "one global and three target buckets");
+    assert_eq!(
+        rows.len(),
+        6,
+        "one global and three target buckets, and two decoys: two rows per send"
+    );
     for (expires_at, subject, units) in rows {
         assert_eq!(expires_at % 3_600, 0, "expiry is rounded to the hour");
         for at in [5_123_457_i64, 5_123_999, 5_124_321] {
@@ -350,14 +385,21 @@ async fn bucket_rows_do_not_group_sends_by_sender() {
             send(&store, sender, target, at).await,
             RateDecision::Allowed
         );
+        let before = inserted.len();
         for hash in bucket_hashes(&db).await {
             if !inserted.contains(&hash) {
                 inserted.push(hash);
             }
         }
+        // A first send of the day, a send to a new target and a repeat
+        // send all add the same number of rows (decoys fill in).
+        assert_eq!(
+            inserted.len() - before,
+            2,
+            "send {i} added other than 2 rows"
+        );
     }
-    // 4 senders (global) + 7 distinct (sender, target) pairs.
-    assert_eq!(inserted.len(), 11);
+    assert_eq!(bucket_hashes(&db).await.len(), 20, "no row was deleted");
 
     let mut raw = db.raw().await;
     // Every row has the same shape: 5 sends or 1, global or per-target.

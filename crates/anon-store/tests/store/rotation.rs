@@ -51,8 +51,9 @@ async fn rotate_open_with_previous_then_reseal_and_retire_it() {
             user_tokens: 1,
             opt_outs: 1,
             // Alice's global bucket was re-keyed in passing by the send above;
-            // her two target buckets remain.
-            rate_limit_buckets: 2,
+            // her two target buckets remain, and the decoy of her second
+            // send (which created only one bucket).
+            rate_limit_buckets: 3,
             unreadable: 0,
         }
     );
@@ -199,7 +200,10 @@ async fn resealed_buckets_stay_padded_and_keep_counting() {
 
     let rotating = db.open(ring(KEY_B, Some(KEY_A))).await;
     let report = rotating.reseal(3).await.expect("reseal");
-    assert_eq!(report.rate_limit_buckets, 5, "2 global + 3 target buckets");
+    assert_eq!(
+        report.rate_limit_buckets, 8,
+        "2 global + 3 target buckets + 3 decoys: two rows per send"
+    );
     let mut raw = db.raw().await;
     let shapes: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(
         "SELECT DISTINCT length(subject_sealed), length(units_sealed), key_id \
