@@ -13,7 +13,7 @@
 //! (and target), domain separated from every other keyed hash so bucket rows
 //! cannot be joined to opt-outs or tokens; the unit times are sealed, so no
 //! send time can be matched against message or audit times to link messages
-//! of one sender; only a coarse expiry (rounded up to the hour) is plain. The
+//! of one sender; only a coarse expiry (a day boundary) is plain. The
 //! subject is sealed too, so a key rotation can recompute the hash.
 //!
 //! Rows must not tell whose they are from their shape either: the unit list
@@ -24,11 +24,15 @@
 //! migration 3), so neither an id nor the row order follows insertion order;
 //! and the plain expiry is the same for every bucket of a day (the start of
 //! the day after next), so it tells nothing about when a sender last sent.
+//! Every allowed send adds exactly [`ROWS_PER_SEND`] rows — its new buckets
+//! and decoys — so neither row counts nor the order SQLite wrote cells in
+//! tell a first send of the day from a repeat send.
 //!
 //! The keyed hashes change every day ([`RATE_LIMIT_EPOCH_SECS`]): the day number is part
-//! of the hashed subject, and the first send of a new day carries the units
-//! still inside their window over to a fresh row and deletes the old one. So
-//! copies of the database taken on different days (backups) show unrelated
+//! of the hashed subject, and the first send of a new day copies the units
+//! still inside their window to a fresh row; the old row is left untouched
+//! until it expires with its day (deleting it would mark its sender as back).
+//! So copies of the database taken on different days (backups) show unrelated
 //! bucket rows for the same sender, and cannot group messages of different
 //! days by author through them. Windows longer than a day are refused.
 
@@ -266,6 +270,14 @@ struct Bucket {
     units: Vec<i64>,
 }
 
+impl Bucket {
+    /// Rows writing this bucket back adds to the table: one when it is new
+    /// today, none when it exists, or replaces rows of the previous key.
+    fn rows_added(&self) -> usize {
+        usize::from(!self.current_row).saturating_sub(self.stale_rows.len())
+    }
+}
+
 /// The encoded subject of a bucket for the day `epoch`.
 pub(crate) fn subject_for(parts: &[&str], epoch: i64) -> Vec<u8> {
     let epoch = epoch.to_string();
@@ -332,7 +344,7 @@ impl<'a> RateLimits<'a> {
             return Ok(RateDecision::DeniedTarget { retry_after_secs });
         }
         let slots = policy.unit_slots();
-        let created = usize::from(!global.current_row) + usize::from(!target.current_row);
+        let created = global.rows_added() + target.rows_added();
         consume(&mut tx, keys, workspace_id, global, now, slots).await?;
         consume(&mut tx, keys, workspace_id, target, now, slots).await?;
         insert_decoys(
