@@ -222,20 +222,38 @@ fn active(entries: &[Entry]) -> Vec<(String, String)> {
 }
 
 #[test]
-fn a_copied_example_fails_only_for_the_missing_key() {
+fn a_copied_example_fails_for_the_missing_key_and_each_placeholder() {
     let error = Settings::from_vars(active(&entries())).expect_err("no key: must not load");
-    assert_eq!(
-        error.problems,
-        [Problem::Missing {
-            variable: TOKEN_ENCRYPTION_KEY
-        }]
-    );
+    let placeholders = active(&entries())
+        .into_iter()
+        .filter(|(_, value)| value.contains("REPLACE"))
+        .map(|(name, _)| Problem::Placeholder {
+            variable: variable(&name).name,
+        });
+    let mut expected: Vec<Problem> = placeholders.collect();
+    expected.push(Problem::Missing {
+        variable: TOKEN_ENCRYPTION_KEY,
+    });
+    assert_eq!(expected.len(), 5, "four credentials and the key");
+    assert_eq!(error.problems, expected);
+}
+
+/// `value` with a `REPLACE…` placeholder filled in the way Pumble's
+/// credentials look (prefix kept, 32 hex digits), as an operator would.
+fn filled_in(value: &str) -> String {
+    match value.find("REPLACE") {
+        Some(start) => format!("{}{}", &value[..start], "0123456789abcdef".repeat(2)),
+        None => value.to_owned(),
+    }
 }
 
 #[test]
 fn with_a_key_the_example_loads_with_the_defaults_it_shows() {
     let entries = entries();
-    let mut vars = active(&entries);
+    let mut vars: Vec<(String, String)> = active(&entries)
+        .into_iter()
+        .map(|(name, value)| (name, filled_in(&value)))
+        .collect();
     vars.retain(|(name, _)| name != TOKEN_ENCRYPTION_KEY);
     vars.push((TOKEN_ENCRYPTION_KEY.to_owned(), TEST_KEY.to_owned()));
     let from_code = Settings::from_vars(vars.clone()).expect("example + key loads");
@@ -243,7 +261,7 @@ fn with_a_key_the_example_loads_with_the_defaults_it_shows() {
     // Uncommenting every optional line as shown (defaults and examples;
     // empty ones stay unset) still loads, to the same values for defaults.
     for entry in entries.iter().filter(|e| e.commented) {
-        vars.push((entry.name.clone(), entry.value.clone()));
+        vars.push((entry.name.clone(), filled_in(&entry.value)));
     }
     let from_example =
         Settings::from_vars(vars).expect("every value shown in the example is valid");

@@ -104,13 +104,9 @@ fn parse_manifest(rest: &[String]) -> Result<Command, UsageError> {
         [flag] if flag.starts_with("--public-url=") => flag["--public-url=".len()..].to_owned(),
         _ => return Err(UsageError("manifest needs --public-url URL".to_owned())),
     };
-    let url = url.trim().to_owned();
-    if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(['?', '#', ' '])
-    {
-        return Err(UsageError(format!(
-            "--public-url must be an http(s) URL without query, got `{url}`"
-        )));
-    }
+    // The refusal never echoes the URL: it may hold a password.
+    let url = crate::manifest::check_public_url(&url)
+        .map_err(|refusal| UsageError(format!("--public-url {refusal}")))?;
     Ok(Command::Manifest { public_url: url })
 }
 
@@ -151,7 +147,7 @@ mod tests {
         assert_eq!(
             parse(["manifest", "--public-url=https://anon.example.test/"]),
             Ok(Command::Manifest {
-                public_url: "https://anon.example.test/".to_owned()
+                public_url: "https://anon.example.test".to_owned()
             })
         );
     }
@@ -162,6 +158,20 @@ mod tests {
         assert!(parse(["serve", "now"]).unwrap_err().0.contains("now"));
         assert!(parse(["manifest"]).is_err());
         assert!(parse(["manifest", "--public-url", "anon.example.test"]).is_err());
+        let with_password = parse([
+            "manifest",
+            "--public-url",
+            "https://user:pw@anon.example.test",
+        ])
+        .unwrap_err()
+        .0;
+        assert!(
+            with_password.contains("user name or password"),
+            "{with_password}"
+        );
+        assert!(!with_password.contains("pw@"), "{with_password}");
+        assert!(parse(["manifest", "--public-url", "https://anon.example.test/?x=1"]).is_err());
+        assert!(parse(["manifest", "--public-url", "https://"]).is_err());
         assert!(parse(["reseal", "--force"])
             .unwrap_err()
             .0

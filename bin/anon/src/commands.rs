@@ -3,6 +3,7 @@
 
 use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use anon_store::{KeyRing, Store, StoreOptions};
 use secrecy::ExposeSecret;
 
 use crate::clock::unix_now;
+use crate::console;
 use crate::logging;
 use crate::manifest;
 use crate::settings::{Settings, PORT};
@@ -110,27 +112,32 @@ async fn wait_for_signal() {
 /// `anon check-config`.
 pub fn check_config() -> ExitCode {
     match load_settings() {
-        Ok(settings) => {
-            println!(
+        Ok(settings) => console::exit_code(
+            console::print_line(&format!(
                 "configuration OK: listening on {}, database {}, Pumble API {}",
                 settings.listen_address(),
                 settings.database_path.display(),
                 settings.pumble_api_url
-            );
-            ExitCode::SUCCESS
-        }
+            )),
+            ExitCode::SUCCESS,
+        ),
         Err(code) => code,
     }
 }
 
-/// `anon manifest --public-url URL`.
+/// `anon manifest --public-url URL`. The URL is checked again here
+/// ([`manifest::check_public_url`]) for callers that skip the parser.
 pub fn print_manifest(public_url: &str) -> ExitCode {
-    let rendered = manifest::render(public_url, None);
-    match serde_json::to_string_pretty(&rendered) {
-        Ok(text) => {
-            println!("{text}");
-            ExitCode::SUCCESS
+    let public_url = match manifest::check_public_url(public_url) {
+        Ok(url) => url,
+        Err(refusal) => {
+            eprintln!("anon: --public-url {refusal}");
+            return ExitCode::from(CONFIG_ERROR);
         }
+    };
+    let rendered = manifest::render(&public_url, None);
+    match serde_json::to_string_pretty(&rendered) {
+        Ok(text) => console::exit_code(console::print_line(&text), ExitCode::SUCCESS),
         Err(error) => {
             eprintln!("anon: {error}");
             ExitCode::FAILURE
@@ -146,6 +153,10 @@ pub fn reseal(import_plaintext: bool) -> ExitCode {
         Ok(settings) => settings,
         Err(code) => return code,
     };
+    if let Err(problem) = existing_database(&settings.database_path) {
+        eprintln!("anon: {problem}");
+        return ExitCode::from(CONFIG_ERROR);
+    }
     let _ = logging::init(settings.log_level, settings.log_format);
     let runtime = match runtime(2) {
         Ok(runtime) => runtime,
@@ -172,7 +183,8 @@ pub fn reseal(import_plaintext: bool) -> ExitCode {
         let store = if import_plaintext {
             match Store::import_plaintext(options, unix_now()).await {
                 Ok((store, report)) => {
-                    println!(
+                    // The import is done whether or not anyone reads this.
+                    let _ = console::print_line(&format!(
                         "imported the previous anon's data: {} bot token(s), {} user token(s), {} opt-out(s); deleted tables: {}",
                         report.bot_tokens,
                         report.user_tokens,
@@ -182,7 +194,7 @@ pub fn reseal(import_plaintext: bool) -> ExitCode {
                         } else {
                             report.dropped_tables.join(", ")
                         }
-                    );
+                    ));
                     store
                 }
                 Err(error) => {
@@ -203,12 +215,12 @@ pub fn reseal(import_plaintext: bool) -> ExitCode {
         store.close().await;
         match resealed {
             Ok(report) if report.unreadable == 0 => {
-                println!(
-                    "resealed {} value(s) under the current key ({report:?})",
+                let written = console::print_line(&format!(
+                    "resealed {} value(s) under the current key ({report:?})\n\
+                     every row now opens with TOKEN_ENCRYPTION_KEY alone; TOKEN_ENCRYPTION_KEY_PREVIOUS can be removed",
                     report.total()
-                );
-                println!("every row now opens with TOKEN_ENCRYPTION_KEY alone; TOKEN_ENCRYPTION_KEY_PREVIOUS can be removed");
-                ExitCode::SUCCESS
+                ));
+                console::exit_code(written, ExitCode::SUCCESS)
             }
             Ok(report) => {
                 eprintln!(
@@ -228,13 +240,45 @@ pub fn reseal(import_plaintext: bool) -> ExitCode {
     code
 }
 
+/// The database file `reseal` works on must exist already: opening a
+/// mistyped path would create an empty database and report nothing to do.
+fn existing_database(path: &Path) -> Result<(), String> {
+    match std::fs::metadata(path) {
+        Ok(metadata) if metadata.is_file() => Ok(()),
+        Ok(_) => Err(format!(
+            "DATABASE_PATH points to a directory, not a database file: {}",
+            path.display()
+        )),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Err(format!(
+            "DATABASE_PATH names no existing database: {} (reseal works on an existing database; check the path)",
+            path.display()
+        )),
+        Err(error) => Err(format!(
+            "DATABASE_PATH cannot be read: {}: {error}",
+            path.display()
+        )),
+    }
+}
+
 /// `anon healthcheck`: `GET /health` on `127.0.0.1:$PORT` (default 3000),
-/// exit 0 on a 200. Needs no other configuration.
+/// exit 0 on a 200. Needs no other configuration, but a malformed `PORT` is
+/// reported rather than replaced by the default.
 pub fn healthcheck() -> ExitCode {
-    let port = std::env::var(PORT)
-        .ok()
-        .and_then(|port| port.trim().parse::<u16>().ok())
-        .unwrap_or(3000);
+    let port = match std::env::var(PORT) {
+        Err(std::env::VarError::NotPresent) => 3000,
+        Ok(text) if text.trim().is_empty() => 3000,
+        Ok(text) => match text.trim().parse::<u16>() {
+            Ok(port) if port != 0 => port,
+            _ => {
+                eprintln!("anon: PORT is malformed: expected a port number 1-65535");
+                return ExitCode::from(CONFIG_ERROR);
+            }
+        },
+        Err(std::env::VarError::NotUnicode(_)) => {
+            eprintln!("anon: PORT is malformed: expected valid UTF-8 text");
+            return ExitCode::from(CONFIG_ERROR);
+        }
+    };
     match probe(SocketAddr::from(([127, 0, 0, 1], port))) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => {

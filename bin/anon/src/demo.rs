@@ -82,6 +82,10 @@ pub fn main() -> ExitCode {
             let _ = writeln!(out, "\nA privacy check failed.");
             ExitCode::FAILURE
         }
+        // The reader of stdout went away (`anon demo | head`): stop quietly.
+        Err(DemoError::Io(error)) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::FAILURE
+        }
         Err(error) => {
             let _ = out.flush();
             eprintln!("anon demo: {error}");

@@ -26,6 +26,7 @@ pub mod bot;
 pub mod cli;
 pub mod clock;
 pub mod commands;
+pub mod console;
 pub mod demo;
 pub mod effects;
 pub mod flows;

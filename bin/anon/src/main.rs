@@ -21,8 +21,7 @@ fn main() -> ExitCode {
         Command::Reseal { import_plaintext } => commands::reseal(import_plaintext),
         Command::Healthcheck => commands::healthcheck(),
         Command::Help => {
-            println!("{}", cli::USAGE);
-            ExitCode::SUCCESS
+            anon::console::exit_code(anon::console::print_line(cli::USAGE), ExitCode::SUCCESS)
         }
     }
 }

@@ -32,6 +32,77 @@ pub const REDIRECT_PATH: &str = "/redirect";
 /// Manifest keys that hold secrets; never served even if a template had them.
 const SECRET_KEYS: [&str; 3] = ["appKey", "clientSecret", "signingSecret"];
 
+/// Why a public base URL was refused. Never holds the URL, which might
+/// carry a password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PublicUrlError {
+    /// Neither `https://` nor `http://`.
+    #[error("must start with https:// or http://")]
+    Scheme,
+    /// Nothing after the scheme.
+    #[error("has no host")]
+    NoHost,
+    /// A `user:password@` part.
+    #[error("must not carry a user name or password")]
+    Credentials,
+    /// A `?query` or `#fragment`.
+    #[error("must not have a query or fragment")]
+    QueryOrFragment,
+    /// Spaces, control or non-ASCII characters, or a host or port that is
+    /// not a plain DNS name, IP literal and number.
+    #[error("is not a plain http(s) URL (host name, optional port and path)")]
+    Malformed,
+}
+
+/// Checks a public base URL (`PUBLIC_URL`, `--public-url`): `http` or
+/// `https`, a host, an optional port and path, and no user name, password,
+/// query or fragment. Returns it trimmed, without a trailing `/`.
+pub fn check_public_url(url: &str) -> Result<String, PublicUrlError> {
+    let url = url.trim();
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or(PublicUrlError::Scheme)?;
+    if !rest.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(PublicUrlError::Malformed);
+    }
+    if rest.contains(['?', '#']) {
+        return Err(PublicUrlError::QueryOrFragment);
+    }
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err(PublicUrlError::Credentials);
+    }
+    if authority.is_empty() {
+        return Err(PublicUrlError::NoHost);
+    }
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(literal) => {
+            let end = literal.find(']').ok_or(PublicUrlError::Malformed)?;
+            let after = &literal[end + 1..];
+            let port = match after.strip_prefix(':') {
+                Some(port) => Some(port),
+                None if after.is_empty() => None,
+                None => return Err(PublicUrlError::Malformed),
+            };
+            (&literal[..end], port)
+        }
+        None => match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:".contains(&b));
+    let port_ok = port.is_none_or(|port| port.parse::<u16>().is_ok());
+    if !host_ok || !port_ok {
+        return Err(PublicUrlError::Malformed);
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
 /// The template, parsed.
 pub fn template() -> Value {
     serde_json::from_str(TEMPLATE).expect("manifest.json is valid JSON (checked by a unit test)")
@@ -82,6 +153,53 @@ fn absolutize(url: &mut Value, base: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn public_urls_are_plain_http_urls_without_credentials() {
+        for (url, expected) in [
+            ("https://anon.example.com", "https://anon.example.com"),
+            ("https://anon.example.com/", "https://anon.example.com"),
+            ("http://127.0.0.1:3000", "http://127.0.0.1:3000"),
+            ("https://[::1]:8443/anon/", "https://[::1]:8443/anon"),
+            (
+                " https://anon.example.com/pumble ",
+                "https://anon.example.com/pumble",
+            ),
+        ] {
+            assert_eq!(check_public_url(url).as_deref(), Ok(expected), "{url}");
+        }
+        for (url, refusal) in [
+            (
+                "https://user:pw@anon.example.com",
+                PublicUrlError::Credentials,
+            ),
+            (
+                "https://user@anon.example.com/x",
+                PublicUrlError::Credentials,
+            ),
+            ("ftp://anon.example.com", PublicUrlError::Scheme),
+            ("anon.example.com", PublicUrlError::Scheme),
+            ("https://", PublicUrlError::NoHost),
+            ("https:///path", PublicUrlError::NoHost),
+            (
+                "https://anon.example.com/?a=b",
+                PublicUrlError::QueryOrFragment,
+            ),
+            (
+                "https://anon.example.com#top",
+                PublicUrlError::QueryOrFragment,
+            ),
+            ("https://anon example.com", PublicUrlError::Malformed),
+            ("https://anon.example.com:port", PublicUrlError::Malformed),
+            ("https://anon.example.com:99999", PublicUrlError::Malformed),
+            ("https://[::1", PublicUrlError::Malformed),
+            ("https://an<on>.example.com", PublicUrlError::Malformed),
+        ] {
+            assert_eq!(check_public_url(url), Err(refusal), "{url}");
+        }
+        let refusal = check_public_url("https://user:hunter2@anon.example.com").unwrap_err();
+        assert!(!format!("{refusal} {refusal:?}").contains("hunter2"));
+    }
 
     fn every_url(manifest: &Value) -> Vec<String> {
         let mut urls = Vec::new();

@@ -330,13 +330,27 @@ pub enum Problem {
         /// What was expected (never the value itself).
         expected: &'static str,
     },
+    /// A variable still holds a template placeholder (`.env.example`'s
+    /// `REPLACE_WITH_…`).
+    Placeholder {
+        /// The variable's name.
+        variable: &'static str,
+    },
+    /// A path variable names something that cannot be used as the file.
+    NotAFile {
+        /// The variable's name.
+        variable: &'static str,
+    },
 }
 
 impl Problem {
     /// The variable this problem is about.
     pub fn variable(&self) -> &'static str {
         match self {
-            Problem::Missing { variable } | Problem::Malformed { variable, .. } => variable,
+            Problem::Missing { variable }
+            | Problem::Malformed { variable, .. }
+            | Problem::Placeholder { variable }
+            | Problem::NotAFile { variable } => variable,
         }
     }
 }
@@ -348,6 +362,14 @@ impl fmt::Display for Problem {
             Problem::Malformed { variable, expected } => {
                 write!(f, "{variable} is malformed: expected {expected}")
             }
+            Problem::Placeholder { variable } => write!(
+                f,
+                "{variable} still holds the .env.example placeholder: set the real value"
+            ),
+            Problem::NotAFile { variable } => write!(
+                f,
+                "{variable} points to a directory: expected the database file's path inside it"
+            ),
         }
     }
 }
@@ -361,11 +383,9 @@ pub struct SettingsError {
 
 impl fmt::Display for SettingsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "invalid configuration ({} problems):",
-            self.problems.len()
-        )?;
+        let count = self.problems.len();
+        let noun = if count == 1 { "problem" } else { "problems" };
+        write!(f, "invalid configuration ({count} {noun}):")?;
         for problem in &self.problems {
             write!(f, "\n  - {problem}")?;
         }
@@ -491,6 +511,14 @@ impl Settings {
     }
 }
 
+/// Whether `value` is a template placeholder rather than a value: the
+/// `REPLACE_WITH_…` of `.env.example` (with or without the `xpat-`-style
+/// prefix), or a `<…>` stand-in. No credential Pumble issues contains either.
+fn is_placeholder(value: &str) -> bool {
+    value.to_ascii_uppercase().contains("REPLACE_WITH")
+        || (value.starts_with('<') && value.ends_with('>'))
+}
+
 /// Reads each variable once, collecting every problem.
 struct Reader<'a> {
     config: config::Config,
@@ -564,14 +592,29 @@ impl Reader<'_> {
         }
     }
 
-    /// A token-like value: printable ASCII without spaces.
+    /// A token-like value: printable ASCII without spaces, and not a
+    /// template placeholder.
     fn token(&mut self, name: &'static str) -> Option<String> {
         let text = self.text(name)?;
-        if text.bytes().all(|b| b.is_ascii_graphic()) {
-            Some(text)
-        } else {
+        if !text.bytes().all(|b| b.is_ascii_graphic()) {
             self.malformed(name, "printable ASCII without spaces");
             None
+        } else if is_placeholder(&text) {
+            self.problems.push(Problem::Placeholder { variable: name });
+            None
+        } else {
+            Some(text)
+        }
+    }
+
+    /// A path for the database file: anything but an existing directory.
+    fn database_path(&mut self, name: &'static str) -> Option<PathBuf> {
+        let path = PathBuf::from(self.text(name)?);
+        if path.is_dir() {
+            self.problems.push(Problem::NotAFile { variable: name });
+            None
+        } else {
+            Some(path)
         }
     }
 
@@ -593,20 +636,15 @@ impl Reader<'_> {
 
     fn url(&mut self, name: &'static str) -> Option<String> {
         let text = self.text(name)?;
-        let rest = text
-            .strip_prefix("https://")
-            .or_else(|| text.strip_prefix("http://"));
-        let valid = rest.is_some_and(|rest| {
-            !rest.is_empty()
-                && !rest.starts_with('/')
-                && rest.bytes().all(|b| b.is_ascii_graphic())
-                && !rest.contains(['?', '#'])
-        });
-        if valid {
-            Some(text.trim_end_matches('/').to_owned())
-        } else {
-            self.malformed(name, "an http:// or https:// URL without query or fragment");
-            None
+        match crate::manifest::check_public_url(&text) {
+            Ok(url) => Some(url),
+            Err(_) => {
+                self.malformed(
+                    name,
+                    "an http:// or https:// URL with a host and no user name, password, query or fragment",
+                );
+                None
+            }
         }
     }
 
@@ -618,7 +656,7 @@ impl Reader<'_> {
         let signing_secret_previous = self.secret(PUMBLE_APP_SIGNING_SECRET_PREVIOUS);
         let token_encryption_key = self.sealing_key(TOKEN_ENCRYPTION_KEY);
         let token_encryption_key_previous = self.sealing_key(TOKEN_ENCRYPTION_KEY_PREVIOUS);
-        let database_path = self.text(DATABASE_PATH).map(PathBuf::from);
+        let database_path = self.database_path(DATABASE_PATH);
         let bind_address = self.parsed(BIND_ADDRESS, "an IPv4 or IPv6 address");
         let port = self.parsed(PORT, "a port number 0-65535");
         let public_url = self.url(PUBLIC_URL);
@@ -708,6 +746,92 @@ mod tests {
         vars.retain(|(n, _)| *n != name);
         vars.push((name, value.to_owned()));
         vars
+    }
+
+    #[test]
+    fn the_example_placeholders_are_refused_each_by_name_at_once() {
+        let mut vars = complete();
+        for (name, value) in [
+            (PUMBLE_APP_ID, "REPLACE_WITH_YOUR_APP_ID"),
+            (PUMBLE_APP_KEY, "xpat-REPLACE_WITH_YOUR_APP_KEY"),
+            (
+                PUMBLE_APP_CLIENT_SECRET,
+                "xpcls-replace_with_your_client_secret",
+            ),
+            (PUMBLE_APP_SIGNING_SECRET, "<signing-secret>"),
+            (
+                PUMBLE_APP_SIGNING_SECRET_PREVIOUS,
+                "xpss-REPLACE_WITH_THE_OLD_SIGNING_SECRET",
+            ),
+        ] {
+            vars = with(vars, name, value);
+        }
+        let error = Settings::from_vars(vars).expect_err("placeholders must not load");
+        assert_eq!(
+            error.problems,
+            [
+                Problem::Placeholder {
+                    variable: PUMBLE_APP_ID
+                },
+                Problem::Placeholder {
+                    variable: PUMBLE_APP_KEY
+                },
+                Problem::Placeholder {
+                    variable: PUMBLE_APP_CLIENT_SECRET
+                },
+                Problem::Placeholder {
+                    variable: PUMBLE_APP_SIGNING_SECRET
+                },
+                Problem::Placeholder {
+                    variable: PUMBLE_APP_SIGNING_SECRET_PREVIOUS
+                },
+            ]
+        );
+        let text = error.to_string();
+        assert!(
+            text.starts_with("invalid configuration (5 problems):"),
+            "{text}"
+        );
+        assert!(
+            text.contains("PUMBLE_APP_KEY still holds the .env.example placeholder"),
+            "{text}"
+        );
+        assert!(!text.contains("REPLACE_WITH"), "{text}");
+    }
+
+    #[test]
+    fn one_problem_is_counted_in_the_singular() {
+        let error = Settings::from_vars(with(complete(), PORT, "abc")).expect_err("bad port");
+        assert_eq!(
+            error.to_string(),
+            "invalid configuration (1 problem):\n  - PORT is malformed: expected a port number 0-65535"
+        );
+    }
+
+    #[test]
+    fn a_directory_as_database_path_is_named_as_such() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().to_str().expect("UTF-8 temp path");
+        let error =
+            Settings::from_vars(with(complete(), DATABASE_PATH, path)).expect_err("a directory");
+        assert_eq!(
+            error.problems,
+            [Problem::NotAFile {
+                variable: DATABASE_PATH
+            }]
+        );
+        assert!(error
+            .to_string()
+            .contains("DATABASE_PATH points to a directory"));
+        // A file that does not exist yet is fine: the server creates it.
+        let file = dir.path().join("anon.db");
+        let settings = Settings::from_vars(with(
+            complete(),
+            DATABASE_PATH,
+            file.to_str().expect("UTF-8 path"),
+        ))
+        .expect("a new file's path loads");
+        assert_eq!(settings.database_path, file);
     }
 
     #[test]

@@ -127,6 +127,29 @@ fn manifest_uses_the_request_host_and_holds_no_secret() {
 }
 
 #[test]
+fn manifest_ignores_forwarded_host_headers() {
+    let server = start();
+    for (name, value) in [
+        ("x-forwarded-host", "evil.example.test"),
+        ("forwarded", "host=evil.example.test;proto=https"),
+    ] {
+        let mut response = server
+            .agent
+            .get(&server.url("/manifest"))
+            .header("host", "anon.example.test:8443")
+            .header(name, value)
+            .call()
+            .expect("answered");
+        assert_eq!(response.status().as_u16(), 200);
+        let manifest = json(&response.body_mut().read_to_string().expect("body"));
+        assert_eq!(
+            manifest["blockInteraction"]["url"], "https://anon.example.test/hook",
+            "{name}"
+        );
+    }
+}
+
+#[test]
 fn unsigned_and_badly_signed_requests_are_refused_with_403() {
     let server = start();
     let body = br#"{"messageType":"SLASH_COMMAND"}"#;

@@ -5,6 +5,7 @@
 //! `https://` plus the request's `Host` name with the port dropped. Proxy
 //! headers are not trusted.
 
+use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::manifest;
@@ -16,8 +17,20 @@ pub async fn serve_manifest(request: HttpRequest, state: web::Data<AppState>) ->
     let base = match &state.public_url {
         Some(url) => url.clone(),
         None => {
-            let host = request.connection_info().host().to_owned();
-            match host_name(&host) {
+            // The `Host` header itself (HTTP/2: the URI's authority), never
+            // `Forwarded`/`X-Forwarded-Host`, which any client can set.
+            let host = request
+                .headers()
+                .get(header::HOST)
+                .and_then(|value| value.to_str().ok())
+                .or_else(|| {
+                    request
+                        .uri()
+                        .authority()
+                        .map(|authority| authority.as_str())
+                })
+                .unwrap_or_default();
+            match host_name(host) {
                 Some(name) => format!("https://{name}"),
                 None => {
                     note(&request, |n| n.outcome = Some("bad_host"));
