@@ -44,7 +44,7 @@ mod store;
 mod tokens;
 
 #[cfg(test)]
-mod bucket_upgrade_tests;
+mod upgrade_tests;
 
 pub use audit::{Audit, AuditEntry, AuditRecord, AuditTarget};
 pub use error::{StoreError, IMPORT_PLAINTEXT_COMMAND};

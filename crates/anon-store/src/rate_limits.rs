@@ -456,8 +456,8 @@ async fn consume(
     let units = seal_units(keys, workspace_id, &bucket.hash, &mut bucket.units, slots)?;
     let expires_at = day_expiry(now);
     let key_id = keys.current_id();
-    // Rows of another day or key go first, so their units live on only in
-    // the current row.
+    // Today's rows under the previous key go first, so their units live on
+    // only in the current row.
     for hash in &bucket.stale_rows {
         sqlx::query("DELETE FROM rate_limit_buckets WHERE bucket_hash = ?1")
             .bind(hash)

@@ -67,15 +67,16 @@ const KEYED_TABLES: &[&str] = &[
 impl Store {
     /// Rewrites, `batch_size` rows per transaction, every value sealed or
     /// hashed under the previous key so that it is sealed or hashed under the
-    /// current key. Without a previous key there is nothing to rewrite; the
-    /// report still counts rows under unknown keys.
+    /// current key. It also re-seals, padded, messages and audit events
+    /// sealed before padding (format 1: their lengths told exact body and id
+    /// lengths). The report counts both and rows under unknown keys.
     pub async fn reseal(&self, batch_size: u32) -> Result<ResealReport, StoreError> {
         if batch_size == 0 {
             return Err(StoreError::InvalidArgument("batch size must be at least 1"));
         }
         let mut report = ResealReport::default();
+        let limit = i64::from(batch_size);
         if let Some(previous) = self.keys.previous_id() {
-            let limit = i64::from(batch_size);
             report.messages = self.reseal_table(Table::Messages, previous, limit).await?;
             report.audit_events = self
                 .reseal_table(Table::AuditEvents, previous, limit)
@@ -89,6 +90,13 @@ impl Store {
                 .reseal_table(Table::RateLimitBuckets, previous, limit)
                 .await?;
         }
+        let current = self.keys.current_id();
+        report.messages += self
+            .reseal_table(Table::UnpaddedMessages, current, limit)
+            .await?;
+        report.audit_events += self
+            .reseal_table(Table::UnpaddedAuditEvents, current, limit)
+            .await?;
         report.unreadable = self.rows_under_unknown_keys().await?;
         log::info!(
             "reseal under key {}: {} rows rewritten, {} under unknown keys",
@@ -161,8 +169,18 @@ impl Store {
         loop {
             let mut tx = self.begin_write().await?;
             let done = match table {
-                Table::Messages => reseal_messages(&mut tx, keys, previous, limit).await?,
-                Table::AuditEvents => reseal_audit(&mut tx, keys, previous, limit).await?,
+                Table::Messages => {
+                    reseal_messages(&mut tx, keys, previous, Rows::All, limit).await?
+                }
+                Table::UnpaddedMessages => {
+                    reseal_messages(&mut tx, keys, previous, Rows::Unpadded, limit).await?
+                }
+                Table::AuditEvents => {
+                    reseal_audit(&mut tx, keys, previous, Rows::All, limit).await?
+                }
+                Table::UnpaddedAuditEvents => {
+                    reseal_audit(&mut tx, keys, previous, Rows::Unpadded, limit).await?
+                }
                 Table::BotTokens => reseal_bot_tokens(&mut tx, keys, previous, limit).await?,
                 Table::UserTokens => reseal_user_tokens(&mut tx, keys, previous, limit).await?,
                 Table::OptOuts => reseal_opt_outs(&mut tx, keys, previous, limit).await?,
@@ -181,7 +199,11 @@ impl Store {
 #[derive(Debug, Clone, Copy)]
 enum Table {
     Messages,
+    /// Messages under the given key holding a value sealed before padding.
+    UnpaddedMessages,
     AuditEvents,
+    /// Audit events under the given key holding a value sealed before padding.
+    UnpaddedAuditEvents,
     BotTokens,
     UserTokens,
     OptOuts,
@@ -228,20 +250,41 @@ fn current_key(keys: &KeyRing) -> Vec<u8> {
     keys.current_id().as_bytes().to_vec()
 }
 
+/// Which rows under a key (`from`: the previous key for a rotation, the
+/// current one for padding) a batch rewrites.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rows {
+    /// Every row (key rotation).
+    All,
+    /// Rows holding a value sealed before padding (format 1); rewriting
+    /// pads them, so they are not selected again.
+    Unpadded,
+}
+
 async fn reseal_messages(
     conn: &mut SqliteConnection,
     keys: &KeyRing,
-    previous: KeyId,
+    from: KeyId,
+    rows: Rows,
     limit: i64,
 ) -> Result<u64, StoreError> {
-    let rows: Vec<SealedMessageRow> = sqlx::query_as(
-        "SELECT id, workspace_id, author_sealed, recipient_sealed, body_sealed, channel_sealed \
-         FROM messages WHERE key_id = ?1 LIMIT ?2",
-    )
-    .bind(previous.as_bytes().as_slice())
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
+    let statement = match rows {
+        Rows::All => {
+            "SELECT id, workspace_id, author_sealed, recipient_sealed, body_sealed, channel_sealed \
+             FROM messages WHERE key_id = ?1 LIMIT ?2"
+        }
+        Rows::Unpadded => {
+            "SELECT id, workspace_id, author_sealed, recipient_sealed, body_sealed, channel_sealed \
+             FROM messages WHERE key_id = ?1 AND (substr(author_sealed, 1, 1) = x'01' \
+             OR substr(body_sealed, 1, 1) = x'01' OR substr(recipient_sealed, 1, 1) = x'01' \
+             OR substr(channel_sealed, 1, 1) = x'01') LIMIT ?2"
+        }
+    };
+    let rows: Vec<SealedMessageRow> = sqlx::query_as(statement)
+        .bind(from.as_bytes().as_slice())
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
     let mut done = 0;
     for SealedMessageRow {
         id,
@@ -292,7 +335,7 @@ async fn reseal_messages(
         .bind(recipient)
         .bind(body)
         .bind(&id)
-        .bind(previous.as_bytes().as_slice())
+        .bind(from.as_bytes().as_slice())
         .bind(channel)
         .execute(&mut *conn)
         .await?
@@ -304,17 +347,26 @@ async fn reseal_messages(
 async fn reseal_audit(
     conn: &mut SqliteConnection,
     keys: &KeyRing,
-    previous: KeyId,
+    from: KeyId,
+    rows: Rows,
     limit: i64,
 ) -> Result<u64, StoreError> {
-    let rows: Vec<SealedAuditRow> = sqlx::query_as(
-        "SELECT id, row_key, workspace_id, actor_sealed, target_sealed \
-         FROM audit_events WHERE key_id = ?1 LIMIT ?2",
-    )
-    .bind(previous.as_bytes().as_slice())
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
+    let statement = match rows {
+        Rows::All => {
+            "SELECT id, row_key, workspace_id, actor_sealed, target_sealed \
+             FROM audit_events WHERE key_id = ?1 LIMIT ?2"
+        }
+        Rows::Unpadded => {
+            "SELECT id, row_key, workspace_id, actor_sealed, target_sealed \
+             FROM audit_events WHERE key_id = ?1 AND (substr(actor_sealed, 1, 1) = x'01' \
+             OR substr(target_sealed, 1, 1) = x'01') LIMIT ?2"
+        }
+    };
+    let rows: Vec<SealedAuditRow> = sqlx::query_as(statement)
+        .bind(from.as_bytes().as_slice())
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
     let mut done = 0;
     for SealedAuditRow {
         id,
@@ -351,7 +403,7 @@ async fn reseal_audit(
         .bind(actor)
         .bind(target)
         .bind(id)
-        .bind(previous.as_bytes().as_slice())
+        .bind(from.as_bytes().as_slice())
         .execute(&mut *conn)
         .await?
         .rows_affected();

@@ -1,18 +1,26 @@
-//! Upgrading a database written by schema version 2, whose rate-limit
-//! buckets had sequential ids and unpadded sealed values, to the current
-//! schema: the rows keep counting, lose their ids, and are re-sealed padded.
+//! Upgrading a database written before padding (schema version 2): its
+//! rate-limit buckets had sequential ids and unpadded sealed values — they
+//! keep counting, lose their ids and are re-sealed padded at open — and its
+//! messages and audit events were sealed unpadded — `reseal` pads them.
 
 use std::borrow::Cow;
 
 use sqlx::migrate::Migrator;
 
+use secrecy::ExposeSecret;
+
+use crate::audit::actor_place;
 use crate::keys::{EncryptionKey, KeyRing, SubKey, KEY_LEN};
+use crate::messages::{author_place, body_place};
 use crate::rate_limits::{
     encode_units, subject_for, subject_place, units_block, units_place, GLOBAL_SCOPE,
     RATE_LIMIT_EPOCH_SECS, TARGET_SCOPE,
 };
 use crate::sealing::{padded_len, HashPurpose};
-use crate::{RateDecision, RateLimitPolicy, Store, StoreOptions, MIGRATOR};
+use crate::{
+    AuditEntry, MessageKind, NewMessage, RateDecision, RateLimitPolicy, Store, StoreOptions,
+    MIGRATOR,
+};
 
 const WS: &str = "W-UPGRADE";
 const ALICE: &str = "U0ALICEUPGRADE01";
@@ -203,5 +211,122 @@ async fn buckets_of_schema_two_are_rekeyed_and_padded_and_keep_counting() {
     .await
     .expect("lengths");
     assert_eq!(lengths.len(), 1, "old and new rows look alike: {lengths:?}");
+    store.close().await;
+}
+
+#[tokio::test]
+async fn messages_and_audit_events_sealed_before_padding_are_padded_by_reseal() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let store = Store::open(StoreOptions::file(dir.path().join("anon.db"), keys()))
+        .await
+        .expect("open");
+    let bodies = ["short", "a somewhat longer body of text"];
+    for (id, body) in ["m-1", "m-2"].into_iter().zip(bodies) {
+        store
+            .messages()
+            .record(&NewMessage {
+                id,
+                conversation_id: id,
+                workspace_id: WS,
+                kind: MessageKind::Channel,
+                author_id: if id == "m-1" { ALICE } else { "U2" },
+                recipient_id: None,
+                body,
+                channel_id: Some(CHANNEL),
+                thread_root_id: None,
+                created_at: 1_000,
+            })
+            .await
+            .expect("record");
+    }
+    store
+        .audit()
+        .record(&AuditEntry {
+            workspace_id: Some(WS),
+            event: "SEND",
+            outcome: "ok",
+            actor_id: Some(ALICE),
+            target: None,
+            conversation_id: None,
+            message_id: Some("m-1"),
+            at: 1_000,
+        })
+        .await
+        .expect("audit");
+    // Rewrite them as the unpadded format wrote them.
+    let keys = &store.keys;
+    for (id, author, body) in [("m-1", ALICE, bodies[0]), ("m-2", "U2", bodies[1])] {
+        sqlx::query("UPDATE messages SET author_sealed = ?1, body_sealed = ?2 WHERE id = ?3")
+            .bind(
+                keys.seal_unpadded(SubKey::Identity, author_place(WS, id), author.as_bytes())
+                    .expect("seal"),
+            )
+            .bind(
+                keys.seal_unpadded(SubKey::Body, body_place(WS, id), body.as_bytes())
+                    .expect("seal"),
+            )
+            .bind(id)
+            .execute(&store.pool)
+            .await
+            .expect("unpad message");
+    }
+    let (row_key,): (String,) = sqlx::query_as("SELECT row_key FROM audit_events")
+        .fetch_one(&store.pool)
+        .await
+        .expect("row key");
+    sqlx::query("UPDATE audit_events SET actor_sealed = ?1")
+        .bind(
+            keys.seal_unpadded(
+                SubKey::Identity,
+                actor_place(WS, &row_key),
+                ALICE.as_bytes(),
+            )
+            .expect("seal"),
+        )
+        .execute(&store.pool)
+        .await
+        .expect("unpad audit");
+    let distinct = |column: &'static str, table: &'static str| {
+        let pool = store.pool.clone();
+        async move {
+            let (n,): (i64,) = sqlx::query_as(&format!(
+                "SELECT COUNT(DISTINCT length({column})) FROM {table}"
+            ))
+            .fetch_one(&pool)
+            .await
+            .expect("lengths");
+            n
+        }
+    };
+    assert_eq!(distinct("author_sealed", "messages").await, 2, "unpadded");
+    assert_eq!(distinct("body_sealed", "messages").await, 2, "unpadded");
+
+    let report = store.reseal(1).await.expect("reseal");
+    assert_eq!((report.messages, report.audit_events), (2, 1));
+    assert_eq!(report.total(), 3);
+    assert_eq!(distinct("author_sealed", "messages").await, 1);
+    assert_eq!(distinct("body_sealed", "messages").await, 1);
+    let (actor,): (Vec<u8>,) = sqlx::query_as("SELECT actor_sealed FROM audit_events")
+        .fetch_one(&store.pool)
+        .await
+        .expect("actor");
+    assert!(padded_len(&actor).is_some(), "actor padded");
+    let m2 = store
+        .messages()
+        .get(WS, "m-2")
+        .await
+        .expect("get")
+        .expect("m-2");
+    assert_eq!(m2.author_id.expose_secret(), "U2");
+    assert_eq!(m2.body.expose_secret(), bodies[1]);
+    let listed = store.audit().list(None, 5).await.expect("list");
+    assert_eq!(
+        listed[0]
+            .actor_id
+            .as_ref()
+            .map(|a| a.expose_secret().to_owned()),
+        Some(ALICE.to_owned())
+    );
+    assert_eq!(store.reseal(1).await.expect("again").total(), 0);
     store.close().await;
 }
