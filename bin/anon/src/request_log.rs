@@ -37,6 +37,19 @@ pub fn note(request: &HttpRequest, update: impl FnOnce(&mut RequestNote)) {
     }
 }
 
+/// The longest path logged as sent, in characters; longer ones are cut
+/// there and marked with `…`, so one request cannot write a huge log line.
+pub const MAX_LOGGED_PATH_CHARS: usize = 200;
+
+/// `path` as it goes into the log line: at most [`MAX_LOGGED_PATH_CHARS`]
+/// characters of it.
+pub fn loggable_path(path: &str) -> String {
+    match path.char_indices().nth(MAX_LOGGED_PATH_CHARS) {
+        Some((cut, _)) => format!("{}…", &path[..cut]),
+        None => path.to_owned(),
+    }
+}
+
 /// The middleware writing the line once the response is ready.
 pub async fn log_request(
     request: ServiceRequest,
@@ -44,7 +57,7 @@ pub async fn log_request(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = request.method().clone();
-    let path = request.path().to_owned();
+    let path = loggable_path(request.path());
     let result = next.call(request).await;
     let latency = started.elapsed();
     match &result {
@@ -75,4 +88,26 @@ pub async fn log_request(
         }
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_paths_are_cut_at_the_cap_and_marked() {
+        let exact = "/".repeat(MAX_LOGGED_PATH_CHARS);
+        assert_eq!(loggable_path(&exact), exact);
+        let long = format!("/{}", "a".repeat(60_000));
+        let logged = loggable_path(&long);
+        assert_eq!(logged.chars().count(), MAX_LOGGED_PATH_CHARS + 1);
+        assert!(logged.ends_with('…'));
+        assert!(long.starts_with(logged.trim_end_matches('…')));
+        // Multi-byte characters are cut between characters, not inside one.
+        let wide = "é".repeat(MAX_LOGGED_PATH_CHARS + 5);
+        assert_eq!(
+            loggable_path(&wide).chars().count(),
+            MAX_LOGGED_PATH_CHARS + 1
+        );
+    }
 }
