@@ -340,16 +340,30 @@ async fn read_capped(
     declared_len: Option<u64>,
     cap: usize,
 ) -> Result<Bytes, ExtractError> {
+    // A small body usually arrives as one chunk: kept as it is, not copied.
+    let first = match payload.next().await {
+        None => return Ok(Bytes::new()),
+        Some(chunk) => chunk.map_err(|_| ExtractError::BodyUnreadable)?,
+    };
+    if first.len() > cap {
+        return Err(Rejection::BodyTooLarge.into());
+    }
+    let Some(second) = payload.next().await else {
+        return Ok(first);
+    };
     let reserve = declared_len
         .map_or(0, |declared| declared as usize)
         .min(MAX_PREALLOCATION);
-    let mut body = BytesMut::with_capacity(reserve);
-    while let Some(chunk) = payload.next().await {
+    let mut body = BytesMut::with_capacity(reserve.max(first.len()));
+    body.extend_from_slice(&first);
+    let mut next = Some(second);
+    while let Some(chunk) = next {
         let chunk = chunk.map_err(|_| ExtractError::BodyUnreadable)?;
         if chunk.len() > cap - body.len() {
             return Err(Rejection::BodyTooLarge.into());
         }
         body.extend_from_slice(&chunk);
+        next = payload.next().await;
     }
     Ok(body.freeze())
 }
