@@ -64,7 +64,10 @@
 //!   decoding chunk by chunk can break multi-byte characters).
 //! * The body cap is the first check, and the actix extractor enforces it
 //!   while reading, so an unauthenticated sender cannot make the server buffer
-//!   an unbounded body.
+//!   an unbounded body. The extractor also refuses missing or malformed
+//!   headers and stale timestamps before reading any of the body, and bounds
+//!   the read by [`Verifier::body_timeout`], so a sender cannot hold a
+//!   connection open by trickling bytes.
 //! * No `Debug`, `Display` or error of this crate contains a secret, an
 //!   expected signature or a body.
 #![warn(missing_docs)]
