@@ -24,6 +24,14 @@ pub enum StoreError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The database file could not be created.
+    #[error("cannot create the database file {path}: {source}")]
+    CreateFile {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
     /// The database answered with an error.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),

@@ -139,6 +139,7 @@ impl Store {
         let pool = match location {
             StoreLocation::File(path) => {
                 create_parent_folder(&path)?;
+                create_private_file(&path)?;
                 let connect = SqliteConnectOptions::new()
                     .filename(&path)
                     .create_if_missing(true)
@@ -231,14 +232,46 @@ impl Store {
     }
 }
 
+/// Creates the database's folder (and missing parents) readable by the owner
+/// only (mode 700 on Unix); an existing folder is left as the operator set it.
 fn create_parent_folder(path: &Path) -> Result<(), StoreError> {
     match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => {
-            std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateFolder {
-                path: parent.to_path_buf(),
-                source,
-            })
+        Some(parent) if !parent.as_os_str().is_empty() && !parent.exists() => {
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::DirBuilderExt;
+                builder.mode(0o700);
+            }
+            builder
+                .create(parent)
+                .map_err(|source| StoreError::CreateFolder {
+                    path: parent.to_path_buf(),
+                    source,
+                })
         }
         _ => Ok(()),
+    }
+}
+
+/// Creates a missing database file readable by its owner only (mode 600 on
+/// Unix) before SQLite opens it; SQLite gives the `-wal` and `-shm` files the
+/// database file's mode. An existing file is left alone.
+fn create_private_file(path: &Path) -> Result<(), StoreError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(StoreError::CreateFile {
+            path: path.to_path_buf(),
+            source,
+        }),
     }
 }

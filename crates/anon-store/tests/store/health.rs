@@ -61,3 +61,52 @@ async fn pragmas_are_set_on_file_databases() {
         .expect("journal mode");
     assert_eq!(mode, "wal", "WAL is persistent in the file");
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_new_database_folder_and_its_files_are_private_to_the_owner() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let db = TestDb::new();
+    let store = db.open_a().await;
+    populate(&store).await;
+    let mode = |path: &std::path::Path| {
+        std::fs::metadata(path)
+            .expect("file exists")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    let folder = db.path.parent().expect("database has a folder");
+    assert_eq!(mode(folder), 0o700, "database folder");
+    let files = db.files();
+    assert!(files.len() >= 2, "database and its -wal exist: {files:?}");
+    for file in files {
+        assert_eq!(mode(&file), 0o600, "{}", file.display());
+    }
+    store.close().await;
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn an_existing_database_folder_keeps_the_mode_the_operator_gave_it() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let folder = dir.path().join("shared");
+    std::fs::create_dir(&folder).expect("folder");
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o750)).expect("chmod");
+    let store = Store::open(StoreOptions::file(
+        folder.join("anon.db"),
+        ring(KEY_A, None),
+    ))
+    .await
+    .expect("open");
+    let mode = std::fs::metadata(&folder)
+        .expect("folder")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o750);
+    store.close().await;
+}
