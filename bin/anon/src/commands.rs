@@ -147,7 +147,8 @@ pub fn print_manifest(public_url: &str) -> ExitCode {
 
 /// `anon reseal [--import-plaintext]`: opens the database with the current
 /// (and previous) key and re-seals every value under the current key.
-/// Run it with the server stopped or running; it is one transaction per table.
+/// Run it with the server stopped or running; it rewrites rows in short
+/// batches of `RESEAL_BATCH`, one transaction each.
 pub fn reseal(import_plaintext: bool) -> ExitCode {
     let settings = match load_settings() {
         Ok(settings) => settings,
@@ -211,13 +212,18 @@ pub fn reseal(import_plaintext: bool) -> ExitCode {
                 }
             }
         };
+        let had_previous_key = settings.token_encryption_key_previous.is_some();
         let resealed = store.reseal(RESEAL_BATCH).await;
         store.close().await;
         match resealed {
             Ok(report) if report.unreadable == 0 => {
+                let next_step = if had_previous_key {
+                    "every row now opens with TOKEN_ENCRYPTION_KEY alone; TOKEN_ENCRYPTION_KEY_PREVIOUS can be removed"
+                } else {
+                    "every row opens with TOKEN_ENCRYPTION_KEY"
+                };
                 let written = console::print_line(&format!(
-                    "resealed {} value(s) under the current key ({report:?})\n\
-                     every row now opens with TOKEN_ENCRYPTION_KEY alone; TOKEN_ENCRYPTION_KEY_PREVIOUS can be removed",
+                    "resealed {} value(s) under the current key ({report:?})\n{next_step}",
                     report.total()
                 ));
                 console::exit_code(written, ExitCode::SUCCESS)
