@@ -262,6 +262,7 @@ impl Verifier {
     /// present, the timestamp well-formed and inside the window, the
     /// signature 64 hex digits. Framework glue runs this before reading the
     /// body, so a request without a plausible signature costs no body read.
+    #[cfg(feature = "actix")]
     pub(crate) fn check_headers_at(
         &self,
         timestamp_header: HeaderField<'_>,
