@@ -296,35 +296,17 @@ async fn reseal_messages(
     } in rows
     {
         let channel_place = dm_channel_place(&ws, &id);
-        let channel = match channel {
-            Some(sealed) => Some(keys.seal(
-                SubKey::Identity,
-                channel_place,
-                &keys.open(SubKey::Identity, channel_place, &sealed)?,
-            )?),
-            None => None,
-        };
+        let channel = channel
+            .map(|sealed| keys.reseal(SubKey::Identity, channel_place, &sealed))
+            .transpose()?;
         let author_place = author_place(&ws, &id);
         let recipient_place = recipient_place(&ws, &id);
         let body_place = body_place(&ws, &id);
-        let author = keys.seal(
-            SubKey::Identity,
-            author_place,
-            &keys.open(SubKey::Identity, author_place, &author)?,
-        )?;
-        let recipient = match recipient {
-            Some(sealed) => Some(keys.seal(
-                SubKey::Identity,
-                recipient_place,
-                &keys.open(SubKey::Identity, recipient_place, &sealed)?,
-            )?),
-            None => None,
-        };
-        let body = keys.seal(
-            SubKey::Body,
-            body_place,
-            &keys.open(SubKey::Body, body_place, &body)?,
-        )?;
+        let author = keys.reseal(SubKey::Identity, author_place, &author)?;
+        let recipient = recipient
+            .map(|sealed| keys.reseal(SubKey::Identity, recipient_place, &sealed))
+            .transpose()?;
+        let body = keys.reseal(SubKey::Body, body_place, &body)?;
         done += sqlx::query(
             "UPDATE messages SET key_id = ?1, author_sealed = ?2, recipient_sealed = ?3, body_sealed = ?4, \
                                  channel_sealed = ?7 \
@@ -379,22 +361,12 @@ async fn reseal_audit(
         let ws = ws.unwrap_or_default();
         let actor_place = actor_place(&ws, &row_key);
         let target_place = target_place(&ws, &row_key);
-        let actor = match actor {
-            Some(sealed) => Some(keys.seal(
-                SubKey::Identity,
-                actor_place,
-                &keys.open(SubKey::Identity, actor_place, &sealed)?,
-            )?),
-            None => None,
-        };
-        let target = match target {
-            Some(sealed) => Some(keys.seal(
-                SubKey::Identity,
-                target_place,
-                &keys.open(SubKey::Identity, target_place, &sealed)?,
-            )?),
-            None => None,
-        };
+        let actor = actor
+            .map(|sealed| keys.reseal(SubKey::Identity, actor_place, &sealed))
+            .transpose()?;
+        let target = target
+            .map(|sealed| keys.reseal(SubKey::Identity, target_place, &sealed))
+            .transpose()?;
         done += sqlx::query(
             "UPDATE audit_events SET key_id = ?1, actor_sealed = ?2, target_sealed = ?3 \
              WHERE id = ?4 AND key_id = ?5",
@@ -428,19 +400,10 @@ async fn reseal_bot_tokens(
     for (ws, token, bot_user) in rows {
         let token_place = bot_token_place(&ws);
         let user_place = bot_user_place(&ws);
-        let token = keys.seal(
-            SubKey::Token,
-            token_place,
-            &keys.open(SubKey::Token, token_place, &token)?,
-        )?;
-        let bot_user = match bot_user {
-            Some(sealed) => Some(keys.seal(
-                SubKey::Identity,
-                user_place,
-                &keys.open(SubKey::Identity, user_place, &sealed)?,
-            )?),
-            None => None,
-        };
+        let token = keys.reseal(SubKey::Token, token_place, &token)?;
+        let bot_user = bot_user
+            .map(|sealed| keys.reseal(SubKey::Identity, user_place, &sealed))
+            .transpose()?;
         done += sqlx::query(
             "UPDATE bot_tokens SET key_id = ?1, token_sealed = ?2, bot_user_sealed = ?3 \
              WHERE workspace_id = ?4 AND key_id = ?5",

@@ -157,6 +157,17 @@ impl KeyRing {
         self.seal_padded(sub_key, place, plaintext, block)
     }
 
+    /// Opens a value sealed under any configured key and seals it again
+    /// under the current key, padded for its sub-key: one value of a reseal.
+    pub(crate) fn reseal(
+        &self,
+        sub_key: SubKey,
+        place: Place<'_>,
+        sealed: &[u8],
+    ) -> Result<Vec<u8>, StoreError> {
+        self.seal(sub_key, place, &self.open(sub_key, place, sealed)?)
+    }
+
     /// Seals `plaintext` under the current key, framed and padded with zero
     /// bytes to a whole number of `block`-byte blocks (format 2).
     pub(crate) fn seal_padded(
