@@ -49,7 +49,8 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::time::SystemTime;
+use std::task::Poll;
+use std::time::{Duration, SystemTime};
 
 use actix_web::dev::Payload;
 use actix_web::http::header::CONTENT_LENGTH;
@@ -58,7 +59,7 @@ use actix_web::web::{Bytes, BytesMut, Data};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError};
 use futures_util::StreamExt;
 
-use crate::verifier::HeaderField;
+use crate::verifier::{CheckedHeaders, HeaderField};
 use crate::{Rejection, Verifier, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
 /// At most this much is reserved up front from a declared `Content-Length`,
@@ -233,14 +234,11 @@ impl FromRequest for VerifiedRequest {
         let payload = payload.take();
         Box::pin(async move {
             let verifier = verifier.ok_or(ExtractError::VerifierNotConfigured)?;
-            let body = read_checked_body(&verifier, &request, payload, declared_len).await?;
-            let verified = verifier.verify_header_bytes_at(
-                header_field(&request, TIMESTAMP_HEADER),
-                header_field(&request, SIGNATURE_HEADER),
-                body,
-                SystemTime::now(),
-            )?;
-            let (body, json) = verified.into_parts();
+            let (headers, body) =
+                read_checked_body(&verifier, &request, payload, declared_len).await?;
+            verifier.check_body_against(&headers, &body)?;
+            // Parsed exactly once, from the verified bytes (never before).
+            let json = serde_json::from_slice(&body).map_err(|_| Rejection::InvalidJson)?;
             Ok(VerifiedRequest { body, json })
         })
     }
@@ -257,13 +255,9 @@ impl FromRequest for VerifiedBody {
         let payload = payload.take();
         Box::pin(async move {
             let verifier = verifier.ok_or(ExtractError::VerifierNotConfigured)?;
-            let body = read_checked_body(&verifier, &request, payload, declared_len).await?;
-            verifier.check_signature(
-                header_field(&request, TIMESTAMP_HEADER),
-                header_field(&request, SIGNATURE_HEADER),
-                &body,
-                SystemTime::now(),
-            )?;
+            let (headers, body) =
+                read_checked_body(&verifier, &request, payload, declared_len).await?;
+            verifier.check_body_against(&headers, &body)?;
             Ok(VerifiedBody { body })
         })
     }
@@ -277,28 +271,58 @@ impl FromRequest for VerifiedBody {
 /// window, signature format: 403), so a request that cannot be genuine costs
 /// no read at all; then the body, with the cap enforced while streaming and
 /// the whole read bounded by [`Verifier::body_timeout`] (408). The signature
-/// itself is checked by the caller once the bytes are in.
-async fn read_checked_body(
+/// itself is checked by the caller once the bytes are in, against the
+/// headers checked here (they are read and parsed once).
+async fn read_checked_body<'a>(
     verifier: &Verifier,
-    request: &HttpRequest,
+    request: &'a HttpRequest,
     payload: Payload,
     declared_len: Option<u64>,
-) -> Result<Bytes, ExtractError> {
+) -> Result<(CheckedHeaders<'a>, Bytes), ExtractError> {
     let cap = verifier.max_body_bytes();
     if declared_len.is_some_and(|declared| declared > cap as u64) {
         return Err(Rejection::BodyTooLarge.into());
     }
-    verifier.check_headers_at(
+    let headers = verifier.check_headers_at(
         header_field(request, TIMESTAMP_HEADER),
         header_field(request, SIGNATURE_HEADER),
         SystemTime::now(),
     )?;
-    actix_web::rt::time::timeout(
+    let body = read_within(
         verifier.body_timeout(),
         read_capped(payload, declared_len, cap),
     )
     .await
-    .map_err(|_| ExtractError::BodyTimeout)?
+    .ok_or(ExtractError::BodyTimeout)??;
+    Ok((headers, body))
+}
+
+/// Runs `read` to completion, or gives up (`None`) once `deadline` has
+/// passed.
+///
+/// A small body nearly always arrives in the same packet as the headers, and
+/// actix hands it to the payload right after the handler's first poll. So
+/// the read is polled, given one turn of the event loop, and polled again
+/// before any timer is armed: only a body that is still missing then costs
+/// a timer. The deadline starts at that point, at most one turn late.
+async fn read_within<T>(deadline: Duration, read: impl Future<Output = T>) -> Option<T> {
+    let mut read = std::pin::pin!(read);
+    let mut first_poll = true;
+    let early = std::future::poll_fn(|cx| match read.as_mut().poll(cx) {
+        Poll::Ready(value) => Poll::Ready(Some(value)),
+        Poll::Pending if first_poll => {
+            first_poll = false;
+            // Come back after the event loop's turn, timer or not.
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+        Poll::Pending => Poll::Ready(None),
+    })
+    .await;
+    match early {
+        Some(value) => Some(value),
+        None => actix_web::rt::time::timeout(deadline, read).await.ok(),
+    }
 }
 
 /// The header `name` as sent: absent, once, or repeated (which the verifier

@@ -78,6 +78,7 @@ mod config_error;
 mod rejection;
 mod replay_guard;
 mod signature;
+mod tag_hex;
 mod timestamp;
 mod verifier;
 

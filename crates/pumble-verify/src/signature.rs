@@ -46,7 +46,7 @@ pub(crate) fn tag_over(keyed: &HmacSha256, timestamp: &[u8], body: &[u8]) -> [u8
 /// ```
 pub fn sign(secret: &str, timestamp: &str, body: &[u8]) -> String {
     let keyed = keyed_mac(secret.as_bytes());
-    hex::encode(tag_over(&keyed, timestamp.as_bytes(), body))
+    crate::tag_hex::encode_lowercase(&tag_over(&keyed, timestamp.as_bytes(), body))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use subtle::ConstantTimeEq;
 
 use crate::replay_guard::ReplayGuard;
 use crate::signature::{keyed_mac, tag_over, HmacSha256, TAG_LEN};
+use crate::tag_hex::decode_tag;
 use crate::timestamp::RequestTimestamp;
 use crate::{ConfigError, Rejection};
 
@@ -227,11 +228,27 @@ impl Verifier {
         body: &[u8],
         now: SystemTime,
     ) -> Result<(), Rejection> {
+        if body.len() > self.inner.max_body_bytes {
+            return Err(Rejection::BodyTooLarge);
+        }
+        let headers = self.check_headers(timestamp_header, signature_header, now)?;
+        self.check_body_against(&headers, body)
+    }
+
+    /// Checks 1, the HMAC of 4, and 5 for a body whose headers already
+    /// passed [`Verifier::check_headers`]. The replay guard uses the clock
+    /// reading taken for the headers' window check, so a body that was slow
+    /// to arrive cannot move the guard's clock past an entry that the window
+    /// check still let in.
+    pub(crate) fn check_body_against(
+        &self,
+        headers: &CheckedHeaders<'_>,
+        body: &[u8],
+    ) -> Result<(), Rejection> {
         let inner = &*self.inner;
         if body.len() > inner.max_body_bytes {
             return Err(Rejection::BodyTooLarge);
         }
-        let headers = self.check_headers(timestamp_header, signature_header, now)?;
         let matches_a_secret = inner.keys.iter().any(|keyed| {
             let expected = tag_over(keyed, headers.timestamp_header, body);
             bool::from(expected.ct_eq(&headers.claimed))
@@ -239,17 +256,19 @@ impl Verifier {
         if !matches_a_secret {
             return Err(Rejection::SignatureMismatch);
         }
-        let (timestamp, claimed, now) = (headers.timestamp, headers.claimed, headers.now);
-
         if let Some(guard) = &inner.replay_guard {
-            guard.check_and_record(timestamp.as_millis(), &claimed, now.as_millis())?;
+            guard.check_and_record(
+                headers.timestamp.as_millis(),
+                &headers.claimed,
+                headers.now.as_millis(),
+            )?;
         }
         Ok(())
     }
 }
 
 /// The header checks' result: what the signature check needs.
-struct CheckedHeaders<'a> {
+pub(crate) struct CheckedHeaders<'a> {
     timestamp_header: &'a [u8],
     timestamp: RequestTimestamp,
     claimed: [u8; TAG_LEN],
@@ -263,14 +282,13 @@ impl Verifier {
     /// signature 64 hex digits. Framework glue runs this before reading the
     /// body, so a request without a plausible signature costs no body read.
     #[cfg(feature = "actix")]
-    pub(crate) fn check_headers_at(
+    pub(crate) fn check_headers_at<'a>(
         &self,
-        timestamp_header: HeaderField<'_>,
+        timestamp_header: HeaderField<'a>,
         signature_header: HeaderField<'_>,
         now: SystemTime,
-    ) -> Result<(), Rejection> {
+    ) -> Result<CheckedHeaders<'a>, Rejection> {
         self.check_headers(timestamp_header, signature_header, now)
-            .map(|_| ())
     }
 
     fn check_headers<'a>(
@@ -299,9 +317,7 @@ impl Verifier {
         let signature_header = signature_header
             .single()
             .ok_or(Rejection::MalformedSignature)?;
-        let mut claimed = [0u8; TAG_LEN];
-        hex::decode_to_slice(signature_header, &mut claimed)
-            .map_err(|_| Rejection::MalformedSignature)?;
+        let claimed = decode_tag(signature_header).ok_or(Rejection::MalformedSignature)?;
         Ok(CheckedHeaders {
             timestamp_header,
             timestamp,
@@ -401,8 +417,8 @@ impl VerifierBuilder {
     /// Turns on the replay guard: an exact repeat of a verified request (same
     /// timestamp and signature) within the window is refused with
     /// [`Rejection::Replayed`]. The guard remembers at most `capacity`
-    /// requests (a 16-byte digest each, about 20–36 bytes with its hash table
-    /// slot, so 200 000 take at most about 7 MiB); when that many are still inside the
+    /// requests (an 8-byte digest each, about 10–18 bytes with its hash table
+    /// slot, so 200 000 take at most about 3.5 MiB); when that many are still inside the
     /// window, new requests are refused with [`Rejection::ReplayGuardFull`]
     /// rather than forgetting one that could then be replayed. Size it above
     /// the number of requests you expect within twice the window.

@@ -740,6 +740,42 @@ fn a_body_slower_than_the_body_timeout_is_answered_408() {
 }
 
 #[test]
+fn a_body_sent_in_pauses_within_the_body_timeout_is_verified() {
+    // The headers, then the body in three pieces 150 ms apart: the read
+    // outlives the event loop's first turns (so the timer is armed), and the
+    // whole body still arrives inside the 2 s timeout.
+    let verifier = Verifier::builder()
+        .secret(PINNED_SECRET)
+        .body_timeout(Duration::from_secs(2))
+        .build()
+        .expect("valid configuration");
+    let server = RunningServer::start(verifier);
+    let body = br#"{"messageType":"SLASH_COMMAND","text":"sent slowly"}"#;
+    let timestamp = now_millis();
+    let head = format!(
+        "POST /hook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\
+         {TIMESTAMP_HEADER}: {timestamp}\r\n{SIGNATURE_HEADER}: {}\r\n\r\n",
+        body.len(),
+        sign(PINNED_SECRET, &timestamp, body)
+    );
+    let mut stream = TcpStream::connect(server.address).expect("connect to loopback");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("set timeout");
+    stream.write_all(head.as_bytes()).expect("send the headers");
+    for piece in body.chunks(body.len() / 3 + 1) {
+        std::thread::sleep(Duration::from_millis(150));
+        stream.write_all(piece).expect("send a piece of the body");
+    }
+    let (status, text) = read_response(&mut stream);
+    assert_eq!(
+        (status, text),
+        (200, format!("SLASH_COMMAND {}", body.len()))
+    );
+    assert_eq!(server.runs.count(), 1);
+}
+
+#[test]
 fn the_default_body_timeout_is_ten_seconds() {
     let verifier = Verifier::new(PINNED_SECRET).expect("valid secret");
     assert_eq!(verifier.body_timeout(), pumble_verify::DEFAULT_BODY_TIMEOUT);
