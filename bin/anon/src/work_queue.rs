@@ -55,6 +55,22 @@ impl<J> std::fmt::Debug for WorkQueue<J> {
     }
 }
 
+/// One queue slot held for a job ([`WorkQueue::try_reserve`]).
+pub struct Slot<'a, J>(mpsc::Permit<'a, J>);
+
+impl<J> Slot<'_, J> {
+    /// Puts the job in the slot; it runs once a worker is free.
+    pub fn submit(self, job: J) {
+        self.0.send(job);
+    }
+}
+
+impl<J> std::fmt::Debug for Slot<'_, J> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Slot")
+    }
+}
+
 impl<J: Send + 'static> WorkQueue<J> {
     /// Starts the dispatcher on the current tokio runtime: up to `workers`
     /// jobs run `run` at once, behind a queue of `capacity` slots. A job
@@ -106,10 +122,20 @@ impl<J: Send + 'static> WorkQueue<J> {
 
     /// Queues a job without waiting.
     pub fn try_submit(&self, job: J) -> Result<(), Refused> {
-        self.sender.try_send(job).map_err(|error| match error {
-            mpsc::error::TrySendError::Full(_) => Refused::Busy,
-            mpsc::error::TrySendError::Closed(_) => Refused::Stopping,
-        })
+        self.try_reserve().map(|slot| slot.submit(job))
+    }
+
+    /// Holds a queue slot without waiting, before the job is built: under
+    /// overload a request is refused before any work is spent on it. The
+    /// slot is given back if it is dropped unused.
+    pub fn try_reserve(&self) -> Result<Slot<'_, J>, Refused> {
+        self.sender
+            .try_reserve()
+            .map(Slot)
+            .map_err(|error| match error {
+                mpsc::error::TrySendError::Full(()) => Refused::Busy,
+                mpsc::error::TrySendError::Closed(()) => Refused::Stopping,
+            })
     }
 
     /// Jobs waiting for a worker right now.
@@ -186,6 +212,57 @@ mod tests {
         gate_opener.abort();
         assert_eq!(done.load(Ordering::SeqCst), 3);
         assert_eq!(queue.try_submit(5), Err(Refused::Stopping));
+    }
+
+    #[tokio::test]
+    async fn a_reserved_slot_counts_against_the_capacity_until_used_or_dropped() {
+        let gate = Arc::new(Notify::new());
+        let done = Arc::new(AtomicUsize::new(0));
+        let queue = {
+            let gate = Arc::clone(&gate);
+            let done = Arc::clone(&done);
+            WorkQueue::start(1, 1, move |job: u32| {
+                let gate = Arc::clone(&gate);
+                let done = Arc::clone(&done);
+                async move {
+                    gate.notified().await;
+                    done.fetch_add(job as usize, Ordering::SeqCst);
+                }
+            })
+        };
+        // The worker takes the first job and waits on the gate.
+        queue.try_submit(1).expect("first job taken");
+        while queue.waiting() > 0 {
+            tokio::task::yield_now().await;
+        }
+        // The one slot, held: nothing else fits.
+        let slot = queue.try_reserve().expect("the slot is free");
+        assert_eq!(queue.waiting(), 1, "a held slot counts as taken");
+        assert_eq!(queue.try_reserve().map(|_| ()), Err(Refused::Busy));
+        assert_eq!(queue.try_submit(1000), Err(Refused::Busy));
+        // Dropped unused, it is free again; filled, it is taken again (the
+        // dispatcher cannot run in between on this single-threaded runtime).
+        drop(slot);
+        assert_eq!(queue.waiting(), 0);
+        let slot = queue.try_reserve().expect("the dropped slot is free again");
+        slot.submit(100);
+        assert_eq!(queue.try_submit(1000), Err(Refused::Busy));
+
+        let gate_opener = {
+            let gate = Arc::clone(&gate);
+            tokio::spawn(async move {
+                loop {
+                    gate.notify_one();
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+            })
+        };
+        assert!(queue.drain(Duration::from_secs(2)).await);
+        gate_opener.abort();
+        // The first job and the one submitted through the slot ran; the
+        // refused ones never did.
+        assert_eq!(done.load(Ordering::SeqCst), 1 + 100);
+        assert_eq!(queue.try_reserve().map(|_| ()), Err(Refused::Stopping));
     }
 
     #[tokio::test]

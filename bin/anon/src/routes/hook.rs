@@ -39,7 +39,7 @@ use crate::flows;
 use crate::jobs::Job;
 use crate::request_log::note;
 use crate::state::AppState;
-use crate::work_queue::Refused;
+use crate::work_queue::{Refused, Slot};
 
 /// What the user is told when a command cannot be taken right now.
 pub const BUSY_MESSAGE: &str =
@@ -113,8 +113,12 @@ async fn dispatch_value(request: &HttpRequest, state: &AppState, bytes: &[u8]) -
         .map(loggable_id);
     note(request, |n| n.workspace = workspace);
     if body.get("messageType").and_then(Value::as_str) == Some("SLASH_COMMAND") {
+        let slot = match state.queue.try_reserve() {
+            Ok(slot) => slot,
+            Err(refused) => return refuse_slash(request, refused),
+        };
         return match serde_json::from_value::<SlashCommandPayload>(body) {
-            Ok(payload) => slash_payload(request, state, payload),
+            Ok(payload) => slash_payload(request, slot, payload),
             Err(_) => {
                 note(request, |n| n.kind = Some("SLASH_COMMAND"));
                 malformed(request)
@@ -158,11 +162,22 @@ fn unsupported_message_type(request: &HttpRequest) -> HttpResponse {
         n.kind = Some("unknown");
         n.outcome = Some("unsupported_message_type");
     });
-    HttpResponse::BadRequest().json(json!({
+    HttpResponse::BadRequest()
+        .content_type(ContentType::json())
+        .body(UNSUPPORTED_MESSAGE_TYPE_BODY.as_str())
+}
+
+/// The answer to a signed request of a type this app does not handle,
+/// written once.
+static UNSUPPORTED_MESSAGE_TYPE_BODY: std::sync::LazyLock<String> = std::sync::LazyLock::new(
+    || {
+        json!({
         "error": "unsupported_message_type",
         "message": "This app handles SLASH_COMMAND, BLOCK_INTERACTION, VIEW_ACTION, PUMBLE_EVENT and APP_EVENT requests.",
-    }))
-}
+    })
+    .to_string()
+    },
+);
 
 /// An id as it may appear in a log line: short, plain characters only.
 fn loggable_id(raw: &str) -> String {
@@ -196,14 +211,22 @@ fn malformed(request: &HttpRequest) -> HttpResponse {
 pub fn submit(state: &AppState, job: Job, taken: &'static str) -> (HttpResponse, &'static str) {
     match state.queue.try_submit(job) {
         Ok(()) => (ack(), taken),
+        Err(refused) => refusal(refused),
+    }
+}
+
+/// The immediate answer to a command the queue cannot take, and its log
+/// outcome.
+fn refusal(refused: Refused) -> (HttpResponse, &'static str) {
+    match refused {
         // The hot path under overload: a body written once, not per request.
-        Err(Refused::Busy) => (
+        Refused::Busy => (
             HttpResponse::BadRequest()
                 .content_type(ContentType::json())
                 .body(BUSY_BODY.as_str()),
             "busy",
         ),
-        Err(Refused::Stopping) => (nack(STOPPING_MESSAGE), "stopping"),
+        Refused::Stopping => (nack(STOPPING_MESSAGE), "stopping"),
     }
 }
 
@@ -214,9 +237,27 @@ fn enqueue(request: &HttpRequest, state: &AppState, job: Job) -> HttpResponse {
     response
 }
 
+/// The answer to a slash command the queue could not take a slot for.
+///
+/// A slash command holds its queue slot before its payload is parsed, so
+/// under overload it is refused at once, before any work is spent on it
+/// (and then a malformed command is told "busy" too, which is still true).
+fn refuse_slash(request: &HttpRequest, refused: Refused) -> HttpResponse {
+    let (response, outcome) = refusal(refused);
+    note(request, |n| {
+        n.kind = Some("SLASH_COMMAND");
+        n.outcome = Some(outcome);
+    });
+    response
+}
+
 fn slash_command(request: &HttpRequest, state: &AppState, bytes: &[u8]) -> HttpResponse {
+    let slot = match state.queue.try_reserve() {
+        Ok(slot) => slot,
+        Err(refused) => return refuse_slash(request, refused),
+    };
     match serde_json::from_slice::<SlashCommandPayload>(bytes) {
-        Ok(payload) => slash_payload(request, state, payload),
+        Ok(payload) => slash_payload(request, slot, payload),
         Err(_) => {
             note(request, |n| n.kind = Some("SLASH_COMMAND"));
             malformed(request)
@@ -224,9 +265,11 @@ fn slash_command(request: &HttpRequest, state: &AppState, bytes: &[u8]) -> HttpR
     }
 }
 
+/// Checks the command and puts it in the held slot (a malformed one gives the
+/// slot back unused).
 fn slash_payload(
     request: &HttpRequest,
-    state: &AppState,
+    slot: Slot<'_, Job>,
     payload: SlashCommandPayload,
 ) -> HttpResponse {
     let kind = match payload.slash_command.trim() {
@@ -237,7 +280,11 @@ fn slash_payload(
     };
     note(request, |n| n.kind = Some(kind));
     match SlashCommand::try_from(payload) {
-        Ok(command) => enqueue(request, state, Job::Slash(command)),
+        Ok(command) => {
+            slot.submit(Job::Slash(command));
+            note(request, |n| n.outcome = Some("queued"));
+            ack()
+        }
         Err(_) => malformed(request),
     }
 }
