@@ -7,16 +7,24 @@
 //! cargo bench -p anon-tests --bench ack_latency
 //! ```
 //!
+//! `ACK_LATENCY_ANON_BINARY=/path/to/anon` measures another build of the
+//! server instead (a copy taken before a change, a profiling build).
+//!
 //! Both servers run as child processes, each with one HTTP worker, pinned to
 //! CPU 0 with `taskset` when it exists, so their resident memory and start-up
 //! time are their own. The load comes from this process (client threads and
 //! the simulated Pumble the server talks to), over loopback:
 //!
 //! 1. **throughput**: `CLIENTS` threads, keep-alive connections, each sending
-//!    the next request as soon as the last is answered, for `DURATION`; the
-//!    two servers alternate (baseline, anon, baseline, anon) and the better
-//!    run of each counts;
-//! 2. **half load**: the same threads paced to half the baseline's measured
+//!    the next request as soon as the last is answered. The two servers take
+//!    turns in `PAIRS` pairs of `PAIR_DURATION` each (baseline then anon,
+//!    then anon then baseline, …), and each pair gives a ratio; the median of
+//!    those ratios is the figure. Neighbouring runs share the machine's
+//!    conditions, so outside load on a shared machine moves both sides of a
+//!    pair together. While the baseline runs, the anon process is paused
+//!    (`SIGSTOP`), so its background work (queued commands, paced to
+//!    Pumble's rate limit) cannot slow the baseline down and flatter anon;
+//! 2. **half load**: the same threads paced to half the baseline's median
 //!    throughput, reporting p99.
 //!
 //! Every `/anon` request is a real, signed `SLASH_COMMAND` with a unique
@@ -39,8 +47,12 @@ use pumble_sim::{roles, standard, SeedUser, Simulator};
 
 /// Concurrent client threads.
 const CLIENTS: usize = 4;
-/// Length of each measured phase.
+/// Length of each paced or diagnostic phase.
 const DURATION: Duration = Duration::from_secs(4);
+/// Baseline/anon pairs at maximum load.
+const PAIRS: usize = 6;
+/// Length of each run of a pair.
+const PAIR_DURATION: Duration = Duration::from_secs(2);
 /// Commands a second the background can carry out in full.
 const LIGHT_RATE: f64 = 8.0;
 /// Simulated senders (and recipients) added to the workspace.
@@ -49,6 +61,8 @@ const SENDERS: usize = 500;
 const CLIENT_PINNED: &str = "ACK_LATENCY_CLIENT_PINNED";
 /// The argument that turns this binary into the baseline server.
 const BASELINE_FLAG: &str = "--baseline-server";
+/// Names a server binary to measure instead of target/release/anon.
+const ANON_BINARY_VARIABLE: &str = "ACK_LATENCY_ANON_BINARY";
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -125,6 +139,7 @@ type BenchResult<T> = Result<T, String>;
 
 fn run() -> BenchResult<()> {
     let anon_binary = anon_binary()?;
+    println!("ack_latency: server under test {}", anon_binary.display());
     let load_before = load_average();
     let taskset = which("taskset");
     println!(
@@ -157,7 +172,7 @@ fn run() -> BenchResult<()> {
     // ----- the baseline --------------------------------------------------------------
     let baseline_port = free_port()?;
     let this = std::env::current_exe().map_err(|e| e.to_string())?;
-    let mut baseline = spawn_pinned(
+    let baseline = spawn_pinned(
         taskset.as_deref(),
         Command::new(&this).args([BASELINE_FLAG, &baseline_port.to_string()]),
         Stdio::null(),
@@ -170,10 +185,6 @@ fn run() -> BenchResult<()> {
     // compares only what the servers do. The baseline ignores the body.
     let secret = credentials.signing_secret.clone();
     let signed = move |n: u64| slash_body(n);
-    // The two servers' maximum-load phases alternate (baseline, anon,
-    // baseline, anon) and the better run of each counts, so a burst of
-    // outside load on the shared machine does not decide the ratio.
-    let baseline_first_run = load(baseline_addr, &signed, None, &secret)?;
 
     // ----- anon serve ----------------------------------------------------------------------
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
@@ -205,7 +216,7 @@ fn run() -> BenchResult<()> {
     let log_path = dir.path().join("anon.log");
     let log_file = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
     let started = Instant::now();
-    let mut anon = spawn_pinned(taskset.as_deref(), &mut command, Stdio::from(log_file))?;
+    let anon = spawn_pinned(taskset.as_deref(), &mut command, Stdio::from(log_file))?;
     let anon_addr = SocketAddr::from(([127, 0, 0, 1], port));
     let anon_first = first_answer(anon_addr, started, Duration::from_secs(10))?;
     let install = sim
@@ -221,54 +232,85 @@ fn run() -> BenchResult<()> {
     // First, at a rate the background can carry out (Pumble calls are paced
     // below Pumble's app-wide limit): every command is accepted and really
     // sent while its ack is measured.
-    let anon_light = load(anon_addr, &signed, Some(LIGHT_RATE), &secret)?;
+    let anon_light = load(anon_addr, &signed, Some(LIGHT_RATE), &secret, DURATION)?;
 
     let peak = Arc::new(AtomicU64::new(0));
     let sampler = rss_sampler(anon.id(), Arc::clone(&peak));
-    let anon_first_run = load(anon_addr, &signed, None, &secret)?;
-    let baseline_second_run = load(baseline_addr, &signed, None, &secret)?;
+    let pause = Pause::new(anon.id());
+    let mut pairs = Vec::with_capacity(PAIRS);
+    for pair in 0..PAIRS {
+        let run_baseline = || -> BenchResult<Phase> {
+            pause.stop();
+            let run = load(baseline_addr, &signed, None, &secret, PAIR_DURATION);
+            pause.resume();
+            run
+        };
+        let run_anon = || load(anon_addr, &signed, None, &secret, PAIR_DURATION);
+        // Alternate which server goes first, so neither always runs right
+        // after the other.
+        let (baseline_run, anon_run) = if pair % 2 == 0 {
+            let baseline_run = run_baseline()?;
+            (baseline_run, run_anon()?)
+        } else {
+            let anon_run = run_anon()?;
+            (run_baseline()?, anon_run)
+        };
+        pairs.push((baseline_run, anon_run));
+    }
     let baseline_rss = rss_kib(baseline.id());
-    let _ = baseline.kill();
-    let _ = baseline.wait();
-    let anon_second_run = load(anon_addr, &signed, None, &secret)?;
+    drop(baseline);
     sampler.stop();
     let anon_after_rss = rss_kib(anon.id());
-    let runs = format!(
-        "req/s per run: baseline {:.0} then {:.0}, anon {:.0} then {:.0}",
-        baseline_first_run.per_second(),
-        baseline_second_run.per_second(),
-        anon_first_run.per_second(),
-        anon_second_run.per_second()
+    let mut anon_total_requests = anon_light.latencies_us.len() as u64
+        + pairs
+            .iter()
+            .map(|(_, anon_run)| anon_run.latencies_us.len() as u64)
+            .sum::<u64>();
+    let mut ratios: Vec<f64> = pairs
+        .iter()
+        .map(|(baseline_run, anon_run)| anon_run.per_second() / baseline_run.per_second())
+        .collect();
+    let per_pair = pairs
+        .iter()
+        .zip(&ratios)
+        .map(|((baseline_run, anon_run), ratio)| {
+            format!(
+                "{:.0}/{:.0} = {ratio:.2}",
+                anon_run.per_second(),
+                baseline_run.per_second()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    ratios.sort_by(f64::total_cmp);
+    let median_ratio = median(&ratios);
+    let mut baseline_rates: Vec<f64> = pairs.iter().map(|(b, _)| b.per_second()).collect();
+    baseline_rates.sort_by(f64::total_cmp);
+    let baseline_median_rate = median(&baseline_rates);
+    let (baseline_all, anon_all) = pairs.into_iter().fold(
+        (Phase::empty(), Phase::empty()),
+        |(baseline_all, anon_all), (baseline_run, anon_run)| {
+            (baseline_all.merge(baseline_run), anon_all.merge(anon_run))
+        },
     );
-    // The first pair is the cleanest comparison: the baseline's first run
-    // happens before anon starts, and anon's first run carries only its own
-    // background work. Later runs overlap the background drain of the anon
-    // run before them (it shares the pinned CPU), which slows the baseline's
-    // second run, so a ratio taken against it would flatter anon.
-    let first_pair_ratio = anon_first_run.per_second() / baseline_first_run.per_second();
-    let baseline_load = better(baseline_first_run, baseline_second_run);
-    let mut anon_total_requests = (anon_light.latencies_us.len()
-        + anon_first_run.latencies_us.len()
-        + anon_second_run.latencies_us.len()) as u64;
-    let anon_load = better(anon_first_run, anon_second_run);
 
     // ----- half of the baseline's throughput, paced ------------------------------------------
-    let half = baseline_load.per_second() / 2.0;
-    let anon_half = load(anon_addr, &signed, Some(half), &secret)?;
+    let half = baseline_median_rate / 2.0;
+    let anon_half = load(anon_addr, &signed, Some(half), &secret, DURATION)?;
 
     // Diagnostic: signed requests the server refuses right after verifying
     // them (an unknown messageType → 400), so no background work competes
-    // for the core: the cost of the HTTP + verification path alone.
+    // for the core: the cost of the HTTP + verification path alone. Its
+    // ratio is against the baseline's median rate.
     let unknown = |n: u64| {
         format!("{{\"messageType\":\"BENCH_UNKNOWN\",\"workspaceId\":\"ws_1\",\"n\":{n}}}")
             .into_bytes()
     };
-    let anon_verify_only = load(anon_addr, &unknown, None, &secret)?;
+    let anon_verify_only = load(anon_addr, &unknown, None, &secret, DURATION)?;
     anon_total_requests +=
         (anon_half.latencies_us.len() + anon_verify_only.latencies_us.len()) as u64;
 
-    let _ = anon.kill();
-    let _ = anon.wait();
+    drop(anon);
 
     // ----- report -------------------------------------------------------------------------------
     println!();
@@ -281,33 +323,31 @@ fn run() -> BenchResult<()> {
         "{:<34} {:>10} {:>9} {:>9} {:>9}",
         "phase", "req/s", "p50 µs", "p99 µs", "max µs"
     );
-    baseline_load.print("baseline actix 200 OK, max (best)");
-    anon_load.print("anon /anon, max (best)");
+    baseline_all.print(&format!("baseline actix 200 OK, max ({PAIRS} runs)"));
+    anon_all.print(&format!("anon /anon, max ({PAIRS} runs)"));
     anon_half.print(&format!("anon /anon, paced {half:.0}/s"));
     anon_verify_only.print("anon verify-only (400), max");
     anon_light.print(&format!("anon /anon, paced {LIGHT_RATE}/s"));
-    println!("{runs}");
     println!();
+    println!("pairs (anon/baseline req/s): {per_pair}");
     println!(
-        "throughput ratio anon/baseline: {:.2} (target >= 0.80)",
-        anon_load.per_second() / baseline_load.per_second()
-    );
-    println!(
-        "throughput ratio of the first runs (baseline before anon started): {first_pair_ratio:.2}"
+        "throughput ratio anon/baseline, median of {PAIRS} pairs: {median_ratio:.2} (target >= 0.80; pairs range {:.2}-{:.2})",
+        ratios.first().copied().unwrap_or(0.0),
+        ratios.last().copied().unwrap_or(0.0)
     );
     println!(
         "p99 at half the baseline's throughput: {:.2} ms (target < 2 ms)",
         anon_half.percentile(0.99) as f64 / 1000.0
     );
-    println!("anon answers at max load: {}", anon_load.statuses());
+    println!("anon answers at max load: {}", anon_all.statuses());
     println!("anon answers at half load: {}", anon_half.statuses());
     println!(
         "anon answers at {LIGHT_RATE}/s (all carried out in the background): {}",
         anon_light.statuses()
     );
     println!(
-        "verify-only ratio anon/baseline (no background work): {:.2}",
-        anon_verify_only.per_second() / baseline_load.per_second()
+        "verify-only ratio anon/baseline median (no background work): {:.2}",
+        anon_verify_only.per_second() / baseline_median_rate
     );
     println!(
         "resident memory (VmRSS of the process): anon idle {}, anon peak under load {}, anon after load {}, baseline after load {} (targets: idle < 15 MiB, load < 30 MiB)",
@@ -357,6 +397,25 @@ struct Phase {
 }
 
 impl Phase {
+    fn empty() -> Phase {
+        Phase {
+            latencies_us: Vec::new(),
+            statuses: Default::default(),
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    /// Both phases as one: their requests over their summed time.
+    fn merge(mut self, other: Phase) -> Phase {
+        self.latencies_us.extend(other.latencies_us);
+        self.latencies_us.sort_unstable();
+        for (status, n) in other.statuses {
+            *self.statuses.entry(status).or_default() += n;
+        }
+        self.elapsed += other.elapsed;
+        self
+    }
+
     fn per_second(&self) -> f64 {
         self.latencies_us.len() as f64 / self.elapsed.as_secs_f64()
     }
@@ -389,16 +448,59 @@ impl Phase {
     }
 }
 
-/// The run with the higher throughput.
-fn better(a: Phase, b: Phase) -> Phase {
-    if a.per_second() >= b.per_second() {
-        a
-    } else {
-        b
+/// The middle of sorted `values` (the mean of the two middle ones for an
+/// even count); 0 when empty.
+fn median(sorted: &[f64]) -> f64 {
+    match sorted.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
     }
 }
 
-/// Runs `CLIENTS` threads against `addr` for `DURATION`. Unpaced, each sends
+/// Pauses and resumes a process with `SIGSTOP`/`SIGCONT` (through `kill`,
+/// when it exists; otherwise it does nothing and says so once).
+struct Pause {
+    pid: String,
+    kill: Option<PathBuf>,
+}
+
+impl Pause {
+    fn new(pid: u32) -> Pause {
+        let kill = which("kill");
+        if kill.is_none() {
+            println!("ack_latency: `kill` not found; anon is not paused while the baseline runs");
+        }
+        Pause {
+            pid: pid.to_string(),
+            kill,
+        }
+    }
+
+    /// Like [`Pause::new`], without the notice.
+    fn new_quiet(pid: u32) -> Pause {
+        Pause {
+            pid: pid.to_string(),
+            kill: which("kill"),
+        }
+    }
+
+    fn signal(&self, signal: &str) {
+        if let Some(kill) = &self.kill {
+            let _ = Command::new(kill).args([signal, &self.pid]).status();
+        }
+    }
+
+    fn stop(&self) {
+        self.signal("-STOP");
+    }
+
+    fn resume(&self) {
+        self.signal("-CONT");
+    }
+}
+
+/// Runs `CLIENTS` threads against `addr` for `duration`. Unpaced, each sends
 /// as soon as its last answer arrived; paced, the threads together send
 /// `rate` requests a second on a fixed schedule.
 fn load(
@@ -406,10 +508,11 @@ fn load(
     body_for: &(dyn Fn(u64) -> Vec<u8> + Sync),
     rate: Option<f64>,
     secret: &str,
+    duration: Duration,
 ) -> BenchResult<Phase> {
     let counter = AtomicU64::new(0);
     let started = Instant::now();
-    let deadline = started + DURATION;
+    let deadline = started + duration;
     let results: Vec<BenchResult<(Vec<u32>, Vec<u16>)>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..CLIENTS)
             .map(|thread| {
@@ -572,13 +675,31 @@ fn first_answer(addr: SocketAddr, since: Instant, give_up: Duration) -> BenchRes
     Err(format!("{addr} did not answer /health within {give_up:?}"))
 }
 
+/// A server process, killed when dropped (also when the bench stops early
+/// on an error), and resumed first in case it was paused.
+struct Server(Child);
+
+impl Server {
+    fn id(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        Pause::new_quiet(self.id()).resume();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Spawns `command` (under `taskset -c 0` when available) with its stderr
 /// going to `stderr`.
 fn spawn_pinned(
     taskset: Option<&std::path::Path>,
     command: &mut Command,
     stderr: Stdio,
-) -> BenchResult<Child> {
+) -> BenchResult<Server> {
     let mut pinned;
     let command = match taskset {
         Some(taskset) => {
@@ -605,6 +726,7 @@ fn spawn_pinned(
         .stderr(stderr);
     command
         .spawn()
+        .map(Server)
         .map_err(|e| format!("spawning the server: {e}"))
 }
 
@@ -623,6 +745,19 @@ fn which(program: &str) -> Option<PathBuf> {
 
 /// `target/release/anon`, next to this bench's own target folder.
 fn anon_binary() -> BenchResult<PathBuf> {
+    // Another build of the server (say, before a change) can be measured
+    // with the same load: ACK_LATENCY_ANON_BINARY=/path/to/anon.
+    if let Some(path) = std::env::var_os(ANON_BINARY_VARIABLE) {
+        let binary = PathBuf::from(path);
+        return if binary.is_file() {
+            Ok(binary)
+        } else {
+            Err(format!(
+                "{ANON_BINARY_VARIABLE}={} is not a file",
+                binary.display()
+            ))
+        };
+    }
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     // target/release/deps/ack_latency-<hash>
     let release = exe
