@@ -53,7 +53,7 @@ use std::task::Poll;
 use std::time::{Duration, SystemTime};
 
 use actix_web::dev::Payload;
-use actix_web::http::header::CONTENT_LENGTH;
+use actix_web::http::header::{HeaderName, CONTENT_LENGTH};
 use actix_web::http::StatusCode;
 use actix_web::web::{Bytes, BytesMut, Data};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError};
@@ -284,8 +284,8 @@ async fn read_checked_body<'a>(
         return Err(Rejection::BodyTooLarge.into());
     }
     let headers = verifier.check_headers_at(
-        header_field(request, TIMESTAMP_HEADER),
-        header_field(request, SIGNATURE_HEADER),
+        header_field(request, &TIMESTAMP_HEADER_NAME),
+        header_field(request, &SIGNATURE_HEADER_NAME),
         SystemTime::now(),
     )?;
     let body = read_within(
@@ -325,9 +325,16 @@ async fn read_within<T>(deadline: Duration, read: impl Future<Output = T>) -> Op
     }
 }
 
+/// [`TIMESTAMP_HEADER`] as a header name built once: looking a header up
+/// by a `&str` that is not a standard name allocates a name per lookup.
+static TIMESTAMP_HEADER_NAME: HeaderName = HeaderName::from_static(TIMESTAMP_HEADER);
+
+/// [`SIGNATURE_HEADER`] as a header name built once.
+static SIGNATURE_HEADER_NAME: HeaderName = HeaderName::from_static(SIGNATURE_HEADER);
+
 /// The header `name` as sent: absent, once, or repeated (which the verifier
 /// refuses rather than pick one of the values).
-fn header_field<'a>(request: &'a HttpRequest, name: &str) -> HeaderField<'a> {
+fn header_field<'a>(request: &'a HttpRequest, name: &HeaderName) -> HeaderField<'a> {
     let mut values = request.headers().get_all(name);
     match (values.next(), values.next()) {
         (None, _) => HeaderField::Absent,
