@@ -147,6 +147,29 @@ fn an_unknown_message_type_is_400() {
 }
 
 #[test]
+fn a_slash_command_written_with_json_escapes_is_carried_out() {
+    // Pumble may escape any character; the routing fields here are written
+    // entirely with \u escapes ("SLASH_COMMAND", "ws_1"), which cannot be
+    // read in place and take the general parse.
+    let app = TestApp::spawn();
+    let body = format!(
+        r#"{{"messageType":"\u0053LASH\u005FCOMMAND","slashCommand":"/anon","text":"escaped \u0022quince3\u0022","userId":"{ALICE}","channelId":"{GENERAL}","workspaceId":"\u0077s_1","triggerId":"trg_escaped"}}"#
+    );
+    let answer = app
+        .pumble
+        .send_signed("/hook", body.as_bytes())
+        .expect("answered");
+    assert_acked(&answer);
+    let posts = app
+        .wait_for_bot_posts(GENERAL, 1)
+        .expect("the escaped command is posted");
+    assert!(
+        posts.iter().any(|post| post.text.contains("\"quince3\"")),
+        "{posts:?}"
+    );
+}
+
+#[test]
 fn a_slash_command_missing_fields_is_400_not_a_hang() {
     let app = TestApp::spawn();
     let answer = app

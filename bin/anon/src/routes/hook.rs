@@ -22,8 +22,6 @@
 //! `{"message": "…busy…"}`, which Pumble shows the user as an ephemeral
 //! message (§4.2). Nothing is half-done: the job was never queued.
 
-use std::borrow::Cow;
-
 use actix_web::http::header::ContentType;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -54,14 +52,16 @@ pub const STOPPING_MESSAGE: &str =
     "Anon is restarting and did not send anything. Please try again in a moment.";
 
 /// The fields of a request needed to route it, read without building a JSON
-/// tree (unknown fields are skipped, strings borrowed where possible).
+/// tree or copying a string (unknown fields are skipped). A string written
+/// with escapes cannot be borrowed, so it fails this read and the request
+/// takes the general path ([`dispatch_value`]) instead.
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Envelope<'a> {
     #[serde(borrow, default)]
-    message_type: Option<Cow<'a, str>>,
+    message_type: Option<&'a str>,
     #[serde(borrow, default)]
-    workspace_id: Option<Cow<'a, str>>,
+    workspace_id: Option<&'a str>,
 }
 
 /// The handler.
@@ -87,9 +87,9 @@ pub async fn hook(
         // general way, which tells invalid JSON from an unexpected shape.
         Err(_) => return dispatch_value(&request, &state, bytes).await,
     };
-    let workspace = envelope.workspace_id.as_deref().map(loggable_id);
+    let workspace = envelope.workspace_id.map(loggable_id);
     note(&request, |n| n.workspace = workspace);
-    match envelope.message_type.as_deref() {
+    match envelope.message_type {
         Some("SLASH_COMMAND") => slash_command(&request, &state, bytes),
         Some("BLOCK_INTERACTION" | "VIEW_ACTION" | "PUMBLE_EVENT" | "APP_EVENT") => {
             match serde_json::from_slice::<Value>(bytes) {
@@ -179,11 +179,19 @@ static UNSUPPORTED_MESSAGE_TYPE_BODY: std::sync::LazyLock<String> = std::sync::L
     },
 );
 
+/// The longest id written to a log line, in characters.
+const MAX_LOGGED_ID_CHARS: usize = 64;
+
 /// An id as it may appear in a log line: short, plain characters only.
 fn loggable_id(raw: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    if raw.len() <= MAX_LOGGED_ID_CHARS && raw.chars().all(plain) {
+        // The usual case: already plain, copied in one go.
+        return raw.to_owned();
+    }
     raw.chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-        .take(64)
+        .filter(|c| plain(*c))
+        .take(MAX_LOGGED_ID_CHARS)
         .collect()
 }
 
@@ -362,5 +370,43 @@ async fn event(
     match outcome {
         flows::lifecycle::EventOutcome::Malformed => malformed(request),
         _ => ack(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_ids_are_logged_as_sent() {
+        assert_eq!(loggable_id("ws_1"), "ws_1");
+        assert_eq!(loggable_id("ws-A9_z"), "ws-A9_z");
+        assert_eq!(loggable_id(""), "");
+    }
+
+    #[test]
+    fn other_characters_are_dropped_and_long_ids_cut() {
+        assert_eq!(loggable_id("ws 1\n\"x\"é"), "ws1x");
+        let long = "a".repeat(MAX_LOGGED_ID_CHARS + 10);
+        assert_eq!(loggable_id(&long).len(), MAX_LOGGED_ID_CHARS);
+        // Cut after filtering: 64 plain characters survive.
+        let mixed = "a!".repeat(MAX_LOGGED_ID_CHARS);
+        assert_eq!(loggable_id(&mixed), "a".repeat(MAX_LOGGED_ID_CHARS));
+    }
+
+    #[test]
+    fn the_envelope_borrows_plain_strings_and_refuses_escaped_ones() {
+        let plain: Envelope<'_> = serde_json::from_slice(
+            br#"{"messageType":"SLASH_COMMAND","workspaceId":"ws_1","x":[1]}"#,
+        )
+        .expect("plain strings are read in place");
+        assert_eq!(plain.message_type, Some("SLASH_COMMAND"));
+        assert_eq!(plain.workspace_id, Some("ws_1"));
+        // An escaped string cannot be borrowed: the envelope read fails and
+        // the hook takes the general parse (tested end to end).
+        assert!(
+            serde_json::from_slice::<Envelope<'_>>(br#"{"messageType":"SLASH\u005FCOMMAND"}"#)
+                .is_err()
+        );
     }
 }
