@@ -50,6 +50,64 @@ pub fn loggable_path(path: &str) -> String {
     }
 }
 
+/// One request's log line, `METHOD /path status=… type=… workspace=…
+/// outcome=… latency_us=…`, written piece by piece when the line is
+/// formatted (no padding or width handling per field: this runs once per
+/// request).
+struct RequestLine<'a> {
+    method: &'a str,
+    path: &'a str,
+    status: u16,
+    note: &'a RequestNote,
+    latency_us: u128,
+}
+
+impl std::fmt::Display for RequestLine<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.method)?;
+        f.write_str(" ")?;
+        f.write_str(self.path)?;
+        f.write_str(" status=")?;
+        f.write_str(Decimal::new(u128::from(self.status)).as_str())?;
+        f.write_str(" type=")?;
+        f.write_str(self.note.kind.unwrap_or("-"))?;
+        f.write_str(" workspace=")?;
+        f.write_str(self.note.workspace.as_deref().unwrap_or("-"))?;
+        f.write_str(" outcome=")?;
+        f.write_str(self.note.outcome.unwrap_or("-"))?;
+        f.write_str(" latency_us=")?;
+        f.write_str(Decimal::new(self.latency_us).as_str())
+    }
+}
+
+/// The decimal digits of a number, written into a fixed buffer.
+struct Decimal {
+    digits: [u8; 39],
+    start: usize,
+}
+
+impl Decimal {
+    fn new(mut value: u128) -> Decimal {
+        let mut digits = [b'0'; 39];
+        let mut start = digits.len();
+        loop {
+            start -= 1;
+            // A single decimal digit: the cast cannot truncate.
+            digits[start] = b'0' + (value % 10) as u8;
+            value /= 10;
+            if value == 0 {
+                break;
+            }
+        }
+        Decimal { digits, start }
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII digits were written.
+        std::str::from_utf8(&self.digits[self.start..]).unwrap_or("0")
+    }
+}
+
 /// The middleware writing the line once the response is ready.
 pub async fn log_request(
     request: ServiceRequest,
@@ -68,15 +126,14 @@ pub async fn log_request(
                 .get::<RequestNote>()
                 .cloned()
                 .unwrap_or_default();
-            log::info!(
-                target: "anon::request",
-                "{method} {path} status={} type={} workspace={} outcome={} latency_us={}",
-                response.status().as_u16(),
-                note.kind.unwrap_or("-"),
-                note.workspace.as_deref().unwrap_or("-"),
-                note.outcome.unwrap_or("-"),
-                latency.as_micros()
-            );
+            let line = RequestLine {
+                method: method.as_str(),
+                path: &path,
+                status: response.status().as_u16(),
+                note: &note,
+                latency_us: latency.as_micros(),
+            };
+            log::info!(target: "anon::request", "{line}");
         }
         Err(error) => {
             log::warn!(
@@ -93,6 +150,45 @@ pub async fn log_request(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_written_in_decimal() {
+        for value in [0u128, 7, 10, 200, 65_535, 1_234_567_890, u128::MAX] {
+            assert_eq!(Decimal::new(value).as_str(), value.to_string());
+        }
+    }
+
+    #[test]
+    fn a_request_line_names_every_field_with_dashes_for_missing_ones() {
+        let note = RequestNote {
+            kind: Some("SLASH_COMMAND /anon"),
+            workspace: Some("ws_1".to_owned()),
+            outcome: Some("queued"),
+        };
+        let line = RequestLine {
+            method: "POST",
+            path: "/hook",
+            status: 200,
+            note: &note,
+            latency_us: 431,
+        };
+        assert_eq!(
+            line.to_string(),
+            "POST /hook status=200 type=SLASH_COMMAND /anon workspace=ws_1 outcome=queued latency_us=431"
+        );
+        let empty = RequestNote::default();
+        let line = RequestLine {
+            method: "GET",
+            path: "/health",
+            status: 404,
+            note: &empty,
+            latency_us: 0,
+        };
+        assert_eq!(
+            line.to_string(),
+            "GET /health status=404 type=- workspace=- outcome=- latency_us=0"
+        );
+    }
 
     #[test]
     fn long_paths_are_cut_at_the_cap_and_marked() {
