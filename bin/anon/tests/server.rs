@@ -225,6 +225,15 @@ fn signed_garbage_is_refused_with_400() {
 }
 
 #[test]
+fn signed_bytes_that_are_not_utf8_are_refused_as_invalid_json() {
+    let server = start();
+    // A JSON-shaped body with a byte that is not UTF-8 inside a string.
+    let answer = server.post_signed(b"{\"messageType\":\"SLASH_COMMAND\",\"text\":\"\xff\"}");
+    assert_eq!(answer.status, 400);
+    assert_eq!(json(&answer.body)["error"], "invalid_json");
+}
+
+#[test]
 fn an_unknown_message_type_gets_a_clear_400() {
     let server = start();
     for body in [

@@ -22,7 +22,7 @@
 //! `{"message": "…busy…"}`, which Pumble shows the user as an ephemeral
 //! message (§4.2). Nothing is half-done: the job was never queued.
 
-use actix_web::http::header::ContentType;
+use actix_web::http::header::{HeaderValue, CONTENT_TYPE};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use anon_core::inbound::{
@@ -81,16 +81,20 @@ pub async fn hook(
     // The signature is good; only now are the bytes parsed. Slash commands,
     // the hot path, go straight from the bytes into their typed payload.
     let bytes = verified.body();
-    let envelope = match serde_json::from_slice::<Envelope<'_>>(bytes) {
+    // UTF-8 is checked once for the whole body, not string by string.
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return invalid_json(&request);
+    };
+    let envelope = match serde_json::from_str::<Envelope<'_>>(text) {
         Ok(envelope) => envelope,
         // Not an object with string fields where expected: parse it the
         // general way, which tells invalid JSON from an unexpected shape.
-        Err(_) => return dispatch_value(&request, &state, bytes).await,
+        _ => return dispatch_value(&request, &state, bytes).await,
     };
     let workspace = envelope.workspace_id.map(loggable_id);
     note(&request, |n| n.workspace = workspace);
     match envelope.message_type {
-        Some("SLASH_COMMAND") => slash_command(&request, &state, bytes),
+        Some("SLASH_COMMAND") => slash_command(&request, &state, text),
         Some("BLOCK_INTERACTION" | "VIEW_ACTION" | "PUMBLE_EVENT" | "APP_EVENT") => {
             match serde_json::from_slice::<Value>(bytes) {
                 Ok(body) => dispatch(&request, &state, body).await,
@@ -162,9 +166,10 @@ fn unsupported_message_type(request: &HttpRequest) -> HttpResponse {
         n.kind = Some("unknown");
         n.outcome = Some("unsupported_message_type");
     });
-    HttpResponse::BadRequest()
-        .content_type(ContentType::json())
-        .body(UNSUPPORTED_MESSAGE_TYPE_BODY.as_str())
+    json_response(
+        HttpResponse::BadRequest(),
+        UNSUPPORTED_MESSAGE_TYPE_BODY.as_str(),
+    )
 }
 
 /// The answer to a signed request of a type this app does not handle,
@@ -197,9 +202,15 @@ fn loggable_id(raw: &str) -> String {
 
 /// `200 {}`: the trigger is acknowledged (§4.2 `ack()`).
 pub fn ack() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(ContentType::json())
-        .body("{}")
+    json_response(HttpResponse::Ok(), "{}")
+}
+
+/// A response with a JSON body written beforehand; the content type is a
+/// constant header value, not parsed from a media type per response.
+fn json_response(mut builder: actix_web::HttpResponseBuilder, body: &'static str) -> HttpResponse {
+    builder
+        .insert_header((CONTENT_TYPE, HeaderValue::from_static("application/json")))
+        .body(body)
 }
 
 /// `400 {"message": text}`: refused, with a message shown to the user
@@ -229,9 +240,7 @@ fn refusal(refused: Refused) -> (HttpResponse, &'static str) {
     match refused {
         // The hot path under overload: a body written once, not per request.
         Refused::Busy => (
-            HttpResponse::BadRequest()
-                .content_type(ContentType::json())
-                .body(BUSY_BODY.as_str()),
+            json_response(HttpResponse::BadRequest(), BUSY_BODY.as_str()),
             "busy",
         ),
         Refused::Stopping => (nack(STOPPING_MESSAGE), "stopping"),
@@ -259,12 +268,12 @@ fn refuse_slash(request: &HttpRequest, refused: Refused) -> HttpResponse {
     response
 }
 
-fn slash_command(request: &HttpRequest, state: &AppState, bytes: &[u8]) -> HttpResponse {
+fn slash_command(request: &HttpRequest, state: &AppState, text: &str) -> HttpResponse {
     let slot = match state.queue.try_reserve() {
         Ok(slot) => slot,
         Err(refused) => return refuse_slash(request, refused),
     };
-    match serde_json::from_slice::<SlashCommandPayload>(bytes) {
+    match serde_json::from_str::<SlashCommandPayload>(text) {
         Ok(payload) => slash_payload(request, slot, payload),
         Err(_) => {
             note(request, |n| n.kind = Some("SLASH_COMMAND"));
@@ -396,16 +405,15 @@ mod tests {
 
     #[test]
     fn the_envelope_borrows_plain_strings_and_refuses_escaped_ones() {
-        let plain: Envelope<'_> = serde_json::from_slice(
-            br#"{"messageType":"SLASH_COMMAND","workspaceId":"ws_1","x":[1]}"#,
-        )
-        .expect("plain strings are read in place");
+        let plain: Envelope<'_> =
+            serde_json::from_str(r#"{"messageType":"SLASH_COMMAND","workspaceId":"ws_1","x":[1]}"#)
+                .expect("plain strings are read in place");
         assert_eq!(plain.message_type, Some("SLASH_COMMAND"));
         assert_eq!(plain.workspace_id, Some("ws_1"));
         // An escaped string cannot be borrowed: the envelope read fails and
         // the hook takes the general parse (tested end to end).
         assert!(
-            serde_json::from_slice::<Envelope<'_>>(br#"{"messageType":"SLASH\u005FCOMMAND"}"#)
+            serde_json::from_str::<Envelope<'_>>(r#"{"messageType":"SLASH\u005FCOMMAND"}"#)
                 .is_err()
         );
     }
