@@ -141,15 +141,27 @@ fn format_line(
 ) {
     match format {
         LogFormat::Text => {
+            // `<time> <LEVEL padded to 5> <target> <message>`, the fixed
+            // parts copied directly rather than through the formatter.
             clock.write_now(line);
-            // Writing to a Vec cannot fail.
-            let _ = writeln!(
-                line,
-                " {:<5} {} {}",
-                record.level(),
-                record.target(),
-                record.args()
-            );
+            let level = record.level().as_str();
+            line.push(b' ');
+            line.extend_from_slice(level.as_bytes());
+            line.extend(std::iter::repeat_n(
+                b' ',
+                5usize.saturating_sub(level.len()),
+            ));
+            line.push(b' ');
+            line.extend_from_slice(record.target().as_bytes());
+            line.push(b' ');
+            match record.args().as_str() {
+                Some(constant) => line.extend_from_slice(constant.as_bytes()),
+                // Writing to a Vec cannot fail.
+                None => {
+                    let _ = line.write_fmt(*record.args());
+                }
+            }
+            line.push(b'\n');
         }
         LogFormat::Json => {
             let mut timestamp = Vec::with_capacity(24);
@@ -376,5 +388,44 @@ mod tests {
         assert_eq!(parsed["level"], "WARN");
         assert_eq!(parsed["target"], "anon::request");
         assert_eq!(parsed["msg"], "POST /hook \"quoted\"\nsecond line");
+    }
+
+    /// Formats one record as a text line.
+    fn text_line(level: log::Level, target: &str, args: std::fmt::Arguments<'_>) -> String {
+        let record = log::Record::builder()
+            .level(level)
+            .target(target)
+            .args(args)
+            .build();
+        let mut line = Vec::new();
+        format_line(
+            LogFormat::Text,
+            &mut LogClock::default(),
+            &record,
+            &mut line,
+        );
+        String::from_utf8(line).expect("a text line is UTF-8")
+    }
+
+    #[test]
+    fn a_text_line_pads_the_level_and_ends_with_one_newline() {
+        let constant = text_line(log::Level::Info, "anon::request", format_args!("started"));
+        let formatted = text_line(
+            log::Level::Error,
+            "anon::flows",
+            format_args!("failed {} times", 3),
+        );
+        for (line, rest) in [
+            (&constant, " INFO  anon::request started\n"),
+            (&formatted, " ERROR anon::flows failed 3 times\n"),
+        ] {
+            // `YYYY-MM-DDTHH:MM:SS.mmmZ`, then the rest.
+            let (time, tail) = line.split_at(24);
+            assert!(
+                time.ends_with('Z') && time.as_bytes()[10] == b'T',
+                "{line:?}"
+            );
+            assert_eq!(tail, rest);
+        }
     }
 }
