@@ -151,6 +151,11 @@ impl Store {
                     .pragma("secure_delete", "ON");
                 SqlitePoolOptions::new()
                     .max_connections(max_connections)
+                    // A connection to a local file does not go stale the way a
+                    // network connection can; pinging it on every checkout
+                    // would cost a round trip to its thread per query.
+                    // Readiness (`health`) still queries the database.
+                    .test_before_acquire(false)
                     .connect_with(connect)
                     .await?
             }
