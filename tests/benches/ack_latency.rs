@@ -23,7 +23,12 @@
 //!    conditions, so outside load on a shared machine moves both sides of a
 //!    pair together. While the baseline runs, the anon process is paused
 //!    (`SIGSTOP`), so its background work (queued commands, paced to
-//!    Pumble's rate limit) cannot slow the baseline down and flatter anon;
+//!    Pumble's rate limit) cannot slow the baseline down and flatter anon.
+//!    Each run also reads the server's CPU time (`/proc/<pid>/stat`), which
+//!    gives a second, less noisy figure: requests per CPU-second, what one
+//!    core can carry whatever else ran on it (a shared machine's other load
+//!    takes wall time from a run, not CPU time), and the share of the core
+//!    each server used (below 1: it sometimes waited for the clients);
 //! 2. **half load**: the same threads paced to half the baseline's median
 //!    throughput, reporting p99.
 //!
@@ -50,9 +55,9 @@ const CLIENTS: usize = 4;
 /// Length of each paced or diagnostic phase.
 const DURATION: Duration = Duration::from_secs(4);
 /// Baseline/anon pairs at maximum load.
-const PAIRS: usize = 6;
+const PAIRS: usize = 10;
 /// Length of each run of a pair.
-const PAIR_DURATION: Duration = Duration::from_secs(2);
+const PAIR_DURATION: Duration = Duration::from_millis(1500);
 /// Commands a second the background can carry out in full.
 const LIGHT_RATE: f64 = 8.0;
 /// Simulated senders (and recipients) added to the workspace.
@@ -238,14 +243,36 @@ fn run() -> BenchResult<()> {
     let sampler = rss_sampler(anon.id(), Arc::clone(&peak));
     let pause = Pause::new(anon.id());
     let mut pairs = Vec::with_capacity(PAIRS);
+    // The CPU time each server spends on its run (all its threads), so the
+    // capacity of one core can be told apart from time the core was taken
+    // by something else.
+    let (baseline_pid, anon_pid) = (baseline.id(), anon.id());
+    let mut cpu_per_pair: Vec<(Option<u64>, Option<u64>)> = Vec::with_capacity(PAIRS);
     for pair in 0..PAIRS {
+        let baseline_cpu = std::cell::Cell::new(None);
+        let anon_cpu = std::cell::Cell::new(None);
         let run_baseline = || -> BenchResult<Phase> {
             pause.stop();
+            let before = cpu_ns(baseline_pid);
             let run = load(baseline_addr, &signed, None, &secret, PAIR_DURATION);
+            baseline_cpu.set(
+                before
+                    .zip(cpu_ns(baseline_pid))
+                    .and_then(|(b, a)| a.checked_sub(b)),
+            );
             pause.resume();
             run
         };
-        let run_anon = || load(anon_addr, &signed, None, &secret, PAIR_DURATION);
+        let run_anon = || -> BenchResult<Phase> {
+            let before = cpu_ns(anon_pid);
+            let run = load(anon_addr, &signed, None, &secret, PAIR_DURATION);
+            anon_cpu.set(
+                before
+                    .zip(cpu_ns(anon_pid))
+                    .and_then(|(b, a)| a.checked_sub(b)),
+            );
+            run
+        };
         // Alternate which server goes first, so neither always runs right
         // after the other.
         let (baseline_run, anon_run) = if pair % 2 == 0 {
@@ -256,6 +283,7 @@ fn run() -> BenchResult<()> {
             (run_baseline()?, anon_run)
         };
         pairs.push((baseline_run, anon_run));
+        cpu_per_pair.push((baseline_cpu.get(), anon_cpu.get()));
     }
     let baseline_rss = rss_kib(baseline.id());
     drop(baseline);
@@ -284,6 +312,39 @@ fn run() -> BenchResult<()> {
         .join(", ");
     ratios.sort_by(f64::total_cmp);
     let median_ratio = median(&ratios);
+    // Requests per CPU-second of each server, pair by pair.
+    let mut cpu_ratios = Vec::with_capacity(PAIRS);
+    let mut cpu_us_per_request = (Vec::with_capacity(PAIRS), Vec::with_capacity(PAIRS));
+    let mut busy_share = (Vec::with_capacity(PAIRS), Vec::with_capacity(PAIRS));
+    for ((baseline_run, anon_run), cpu) in pairs.iter().zip(&cpu_per_pair) {
+        let (Some(baseline_ns), Some(anon_ns)) = *cpu else {
+            continue;
+        };
+        let per_request =
+            |ns: u64, run: &Phase| ns as f64 / 1000.0 / run.latencies_us.len().max(1) as f64;
+        let (baseline_us, anon_us) = (
+            per_request(baseline_ns, baseline_run),
+            per_request(anon_ns, anon_run),
+        );
+        cpu_ratios.push(baseline_us / anon_us);
+        cpu_us_per_request.0.push(baseline_us);
+        cpu_us_per_request.1.push(anon_us);
+        busy_share
+            .0
+            .push(baseline_ns as f64 / 1e9 / baseline_run.elapsed.as_secs_f64());
+        busy_share
+            .1
+            .push(anon_ns as f64 / 1e9 / anon_run.elapsed.as_secs_f64());
+    }
+    for values in [
+        &mut cpu_ratios,
+        &mut cpu_us_per_request.0,
+        &mut cpu_us_per_request.1,
+        &mut busy_share.0,
+        &mut busy_share.1,
+    ] {
+        values.sort_by(f64::total_cmp);
+    }
     let mut baseline_rates: Vec<f64> = pairs.iter().map(|(b, _)| b.per_second()).collect();
     baseline_rates.sort_by(f64::total_cmp);
     let baseline_median_rate = median(&baseline_rates);
@@ -335,6 +396,24 @@ fn run() -> BenchResult<()> {
         ratios.first().copied().unwrap_or(0.0),
         ratios.last().copied().unwrap_or(0.0)
     );
+    if cpu_ratios.is_empty() {
+        println!("server CPU time: not measured (no /proc/<pid>/stat)");
+    } else {
+        println!(
+            "server CPU per request, median: baseline {:.1} µs, anon {:.1} µs; share of the core the servers used during their runs, median: baseline {:.2}, anon {:.2}",
+            median(&cpu_us_per_request.0),
+            median(&cpu_us_per_request.1),
+            median(&busy_share.0),
+            median(&busy_share.1)
+        );
+        println!(
+            "requests per CPU-second ratio anon/baseline, median of {} pairs: {:.2} (pairs range {:.2}-{:.2}; what one core can carry, whatever else ran on it)",
+            cpu_ratios.len(),
+            median(&cpu_ratios),
+            cpu_ratios.first().copied().unwrap_or(0.0),
+            cpu_ratios.last().copied().unwrap_or(0.0)
+        );
+    }
     println!(
         "p99 at half the baseline's throughput: {:.2} ms (target < 2 ms)",
         anon_half.percentile(0.99) as f64 / 1000.0
@@ -446,6 +525,35 @@ impl Phase {
             self.latencies_us.last().copied().unwrap_or(0)
         );
     }
+}
+
+/// CPU time in nanoseconds a process has used so far, user and system, its
+/// ended threads included: `utime` + `stime` of `/proc/<pid>/stat`, in clock
+/// ticks (10 ms on Linux by default, about 1% of a run).
+fn cpu_ns(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name, which is in parentheses and may
+    // hold spaces: state is field 3, utime 14 and stime 15.
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let mut fields = after_name.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) * 1_000_000_000 / clock_ticks_per_second())
+}
+
+/// `getconf CLK_TCK`, read once; 100 (the Linux default) when unavailable.
+fn clock_ticks_per_second() -> u64 {
+    static TICKS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|out| String::from_utf8(out.stdout).ok())
+            .and_then(|text| text.trim().parse().ok())
+            .filter(|ticks| *ticks > 0)
+            .unwrap_or(100)
+    })
 }
 
 /// The middle of sorted `values` (the mean of the two middle ones for an

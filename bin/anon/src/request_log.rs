@@ -6,6 +6,7 @@
 //! [`RequestNote`], none of which can hold a body, a token, a signature or a
 //! user id.
 
+use std::borrow::Cow;
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
@@ -25,6 +26,13 @@ pub struct RequestNote {
     pub outcome: Option<&'static str>,
 }
 
+/// The note of a request no handler wrote to.
+static NO_NOTE: RequestNote = RequestNote {
+    kind: None,
+    workspace: None,
+    outcome: None,
+};
+
 /// Updates the note of the request being handled.
 pub fn note(request: &HttpRequest, update: impl FnOnce(&mut RequestNote)) {
     let mut extensions = request.extensions_mut();
@@ -43,10 +51,10 @@ pub const MAX_LOGGED_PATH_CHARS: usize = 200;
 
 /// `path` as it goes into the log line: at most [`MAX_LOGGED_PATH_CHARS`]
 /// characters of it.
-pub fn loggable_path(path: &str) -> String {
+pub fn loggable_path(path: &str) -> Cow<'_, str> {
     match path.char_indices().nth(MAX_LOGGED_PATH_CHARS) {
-        Some((cut, _)) => format!("{}…", &path[..cut]),
-        None => path.to_owned(),
+        Some((cut, _)) => Cow::Owned(format!("{}…", &path[..cut])),
+        None => Cow::Borrowed(path),
     }
 }
 
@@ -114,23 +122,23 @@ pub async fn log_request(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
+    // Kept for the error case only, where the request is gone (cheap: the
+    // method is a constant for the usual ones, the URI shares its bytes).
     let method = request.method().clone();
-    let path = loggable_path(request.path());
+    let uri = request.uri().clone();
     let result = next.call(request).await;
     let latency = started.elapsed();
     match &result {
         Ok(response) => {
-            let note = response
-                .request()
-                .extensions()
-                .get::<RequestNote>()
-                .cloned()
-                .unwrap_or_default();
+            // The line borrows from the request: no copy of the path or note.
+            let request = response.request();
+            let extensions = request.extensions();
+            let note = extensions.get::<RequestNote>();
             let line = RequestLine {
-                method: method.as_str(),
-                path: &path,
+                method: request.method().as_str(),
+                path: &loggable_path(request.path()),
                 status: response.status().as_u16(),
-                note: &note,
+                note: note.unwrap_or(&NO_NOTE),
                 latency_us: latency.as_micros(),
             };
             log::info!(target: "anon::request", "{line}");
@@ -138,7 +146,8 @@ pub async fn log_request(
         Err(error) => {
             log::warn!(
                 target: "anon::request",
-                "{method} {path} status={} outcome=error latency_us={}",
+                "{method} {} status={} outcome=error latency_us={}",
+                loggable_path(uri.path()),
                 error.as_response_error().status_code().as_u16(),
                 latency.as_micros()
             );

@@ -166,7 +166,8 @@ impl Application {
         let request_read_timeout = settings.request_read_timeout;
         let server = {
             let state = state.clone();
-            let verifier = web::Data::new(verifier);
+            // Registered as itself (an `Arc` inside), the form the extractor
+            // looks up first.
             HttpServer::new(move || {
                 App::new()
                     .wrap(from_fn(log_request))
