@@ -81,7 +81,9 @@ pub fn serve() -> ExitCode {
             }
         }
     });
-    // The logger batches lines: write out the last ones before exiting.
+    // The logger batches lines: once nothing can log any more (the runtime
+    // has stopped, with its last jobs), write out the last ones.
+    drop(runtime);
     log::logger().flush();
     code
 }
@@ -242,6 +244,7 @@ pub fn reseal(import_plaintext: bool) -> ExitCode {
             }
         }
     });
+    drop(runtime);
     log::logger().flush();
     code
 }

@@ -32,6 +32,7 @@ pub mod effects;
 pub mod flows;
 pub mod fresh_ids;
 pub mod jobs;
+pub mod log_sink;
 pub mod log_time;
 pub mod logging;
 pub mod manifest;

@@ -10,45 +10,53 @@
 use std::cell::RefCell;
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::thread::Thread;
 use std::time::Duration;
 
+use crate::log_sink::BufferedSink;
 use crate::log_time::LogClock;
 use crate::settings::LogFormat;
 
 /// How long a line may wait in the stderr buffer before it is written.
 const FLUSH_DELAY: Duration = Duration::from_millis(50);
 
-/// Buffered bytes that wake the writer thread at once, without waiting for
-/// the delay.
-const FLUSH_BYTES: usize = 64 * 1024;
-
-/// Buffered bytes past which the logging thread writes the batch itself
-/// (when the writer thread cannot keep up, lines are not buffered without
-/// limit).
-const MAX_PENDING_BYTES: usize = 1024 * 1024;
-
 /// Installs the process logger writing to stderr. Fails when a logger is
 /// already installed.
 ///
 /// Lines are collected in memory and written in batches by a writer thread:
 /// at most [`FLUSH_DELAY`] after the first line of a batch, or as soon as
-/// the batch passes [`FLUSH_BYTES`]. A warning or an error, a batch past
-/// [`MAX_PENDING_BYTES`], `log::logger().flush()` (which `anon serve` calls
-/// before exiting) and a panic write at once on the logging thread. So a
-/// busy server makes one write for many request lines instead of one per
-/// line, request threads do not wait on stderr, and no line is lost on
-/// shutdown.
+/// the batch passes [`crate::log_sink::FLUSH_BYTES`]. A warning or an error, a batch past
+/// [`crate::log_sink::MAX_PENDING_BYTES`], `log::logger().flush()` (which `anon serve` calls
+/// before exiting, once its runtime has stopped) and a panic write at once
+/// on the logging thread. So a busy server makes one write for many request
+/// lines instead of one per line, request threads do not wait on stderr,
+/// and no line is lost on shutdown. Lines stderr refuses are counted and
+/// reported by a warning once it takes lines again.
 pub fn init(level: log::LevelFilter, format: LogFormat) -> Result<(), log::SetLoggerError> {
-    let sink = Arc::new(BufferedSink::new(Box::new(std::io::stderr())));
+    let notice = Box::new(move |lost: u64| {
+        let mut line = Vec::with_capacity(128);
+        format_line(
+            format,
+            &mut LogClock::default(),
+            &log::Record::builder()
+                .level(log::Level::Warn)
+                .target("anon::logging")
+                .args(format_args!(
+                    "{lost} bytes of log lines were lost: stderr refused them"
+                ))
+                .build(),
+            &mut line,
+        );
+        line
+    });
+    let sink = BufferedSink::new(Box::new(std::io::stderr()), FLUSH_DELAY, notice);
+    sink.start_writer();
     let logger = LineLogger {
         filter: filters(level).build(),
         format,
-        destination: Destination::Stderr(Arc::clone(&sink)),
+        destination: Destination::Stderr(sink),
     };
     log::set_max_level(logger.filter.filter());
     log::set_boxed_logger(Box::new(logger))?;
-    sink.start_flusher();
     flush_on_panic();
     Ok(())
 }
@@ -93,7 +101,7 @@ struct LineLogger {
 
 enum Destination {
     /// Batched writes to stderr.
-    Stderr(Arc<BufferedSink>),
+    Stderr(BufferedSink),
     /// Memory, at once (and stderr too when echoing).
     Capture(Tee),
 }
@@ -193,92 +201,6 @@ impl Destination {
             Destination::Capture(tee) => tee.push(line),
         }
     }
-}
-
-/// Lines waiting for their output (stderr), and the thread that writes them
-/// out.
-struct BufferedSink {
-    pending: Mutex<Vec<u8>>,
-    /// The batch being written and where to; held while a batch is written,
-    /// so batches reach the output in order.
-    writing: Mutex<(Vec<u8>, Box<dyn Write + Send>)>,
-    flusher: OnceLock<Thread>,
-}
-
-impl BufferedSink {
-    fn new(output: Box<dyn Write + Send>) -> Self {
-        BufferedSink {
-            pending: Mutex::new(Vec::new()),
-            writing: Mutex::new((Vec::new(), output)),
-            flusher: OnceLock::new(),
-        }
-    }
-
-    /// Adds a line; writes the batch at once when it is `urgent` or past
-    /// [`MAX_PENDING_BYTES`], otherwise wakes the flusher for the first line
-    /// of a batch and again when the batch passes [`FLUSH_BYTES`].
-    fn push(&self, line: &[u8], urgent: bool) {
-        let (before, after) = {
-            let mut pending = lock(&self.pending);
-            let before = pending.len();
-            pending.extend_from_slice(line);
-            (before, pending.len())
-        };
-        match self.flusher.get() {
-            Some(flusher) if !urgent && after < MAX_PENDING_BYTES => {
-                if wakes_the_flusher(before, after) {
-                    flusher.unpark();
-                }
-            }
-            // No flusher (not started yet) writes at once, like urgent lines.
-            _ => self.flush(),
-        }
-    }
-
-    /// Writes everything pending.
-    fn flush(&self) {
-        let mut writing = lock(&self.writing);
-        let (batch, output) = &mut *writing;
-        std::mem::swap(batch, &mut *lock(&self.pending));
-        if batch.is_empty() {
-            return;
-        }
-        // Nowhere to report a failed write to stderr: the batch is dropped.
-        let _ = output.write_all(batch).and_then(|()| output.flush());
-        batch.clear();
-        // Keep a normal batch's allocation, not a burst's.
-        batch.shrink_to(FLUSH_BYTES * 2);
-    }
-
-    /// Starts the thread writing batches out [`FLUSH_DELAY`] after their
-    /// first line, or sooner when they pass [`FLUSH_BYTES`]. Without it
-    /// every line is written at once.
-    fn start_flusher(self: &Arc<Self>) {
-        let sink = Arc::downgrade(self);
-        let spawned = std::thread::Builder::new()
-            .name("log-flush".to_owned())
-            .spawn(move || loop {
-                // Woken by a batch's first line, then by its size (or the
-                // delay runs out; an early or spurious wake-up only writes
-                // a smaller batch).
-                std::thread::park();
-                std::thread::park_timeout(FLUSH_DELAY);
-                match sink.upgrade() {
-                    Some(sink) => sink.flush(),
-                    None => return,
-                }
-            });
-        if let Ok(handle) = spawned {
-            let _ = self.flusher.set(handle.thread().clone());
-        }
-    }
-}
-
-/// Whether a line that grew the pending batch from `before` to `after` bytes
-/// should wake the flusher: it is the batch's first line, or the one that
-/// passes [`FLUSH_BYTES`].
-fn wakes_the_flusher(before: usize, after: usize) -> bool {
-    before == 0 || (before < FLUSH_BYTES && after >= FLUSH_BYTES)
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -456,62 +378,5 @@ mod tests {
             );
             assert_eq!(tail, rest);
         }
-    }
-
-    #[test]
-    fn the_flusher_is_woken_by_a_batch_first_line_and_by_its_size() {
-        assert!(wakes_the_flusher(0, 120));
-        assert!(!wakes_the_flusher(120, 240));
-        assert!(wakes_the_flusher(FLUSH_BYTES - 10, FLUSH_BYTES + 110));
-        assert!(wakes_the_flusher(FLUSH_BYTES - 10, FLUSH_BYTES));
-        assert!(!wakes_the_flusher(FLUSH_BYTES, FLUSH_BYTES + 120));
-    }
-
-    /// An output that keeps what is written, for tests.
-    #[derive(Clone, Default)]
-    struct Kept(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Kept {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            lock(&self.0).extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    #[test]
-    fn buffered_lines_reach_the_output_in_order_within_the_delay_and_on_flush() {
-        let kept = Kept::default();
-        let written = || lock(&kept.0).len();
-        let sink = Arc::new(BufferedSink::new(Box::new(kept.clone())));
-        // Without a flusher every line is written at once: nothing waits.
-        sink.push(b"first\n", false);
-        assert_eq!(written(), 6);
-        sink.start_flusher();
-        sink.push(b"second\n", false);
-        sink.push(b"third\n", false);
-        // The flusher writes the batch within the delay (generously bounded).
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        while written() < 19 && std::time::Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        assert_eq!(&lock(&kept.0)[..], b"first\nsecond\nthird\n");
-        // An urgent line is written at once, by the caller.
-        sink.push(b"warning\n", true);
-        assert_eq!(written(), 27);
-        // A batch past the cap is written by the caller too.
-        sink.push(b"info\n", false);
-        let big = vec![b'x'; MAX_PENDING_BYTES];
-        sink.push(&big, false);
-        assert_eq!(written(), 32 + MAX_PENDING_BYTES);
-        assert!(lock(&kept.0).starts_with(b"first\nsecond\nthird\nwarning\ninfo\nxxx"));
-        // And an explicit flush writes whatever is pending.
-        sink.push(b"last\n", false);
-        sink.flush();
-        assert_eq!(written(), 37 + MAX_PENDING_BYTES);
-        assert!(lock(&kept.0).ends_with(b"xlast\n"));
     }
 }
