@@ -72,19 +72,25 @@ impl ReplayGuard {
         // only come from a panic elsewhere; the ledger is still consistent.
         let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
         ledger.forget_expired(now_ms, self.keep_ms);
-        if ledger
-            .by_second
-            .get(&second)
-            .is_some_and(|bucket| bucket.contains(&digest))
-        {
-            return Err(Rejection::Replayed);
-        }
         if ledger.len >= self.capacity {
             // Refuse rather than forget a live entry: forgetting would let a
-            // recorded request be replayed.
-            return Err(Rejection::ReplayGuardFull);
+            // recorded request be replayed. Nothing is added, not even an
+            // empty bucket.
+            let replayed = ledger
+                .by_second
+                .get(&second)
+                .is_some_and(|bucket| bucket.contains(&digest));
+            return Err(if replayed {
+                Rejection::Replayed
+            } else {
+                Rejection::ReplayGuardFull
+            });
         }
-        ledger.by_second.entry(second).or_default().insert(digest);
+        // One look-up of the bucket and one probe of its table: the insert
+        // itself says whether the digest was there.
+        if !ledger.by_second.entry(second).or_default().insert(digest) {
+            return Err(Rejection::Replayed);
+        }
         ledger.len += 1;
         Ok(())
     }
@@ -219,6 +225,19 @@ mod tests {
         assert_eq!(
             guard.check_and_record(1000, &tag(3), 1010),
             Err(Rejection::ReplayGuardFull)
+        );
+        // A repeat is still told apart from a new request while full.
+        assert_eq!(
+            guard.check_and_record(1000, &tag(2), 1010),
+            Err(Rejection::Replayed)
+        );
+        assert_eq!(
+            guard.check_and_record(3000, &tag(4), 1010),
+            Err(Rejection::ReplayGuardFull)
+        );
+        assert_eq!(
+            guard.ledger.lock().expect("not poisoned").by_second.len(),
+            2
         );
         // A refused request was not recorded: it is not a replay later.
         assert_eq!(guard.check_and_record(1000, &tag(3), 2000), Ok(()));
