@@ -8,14 +8,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use anon_store::{KeyRing, Store, StoreError, StoreOptions};
 use secrecy::ExposeSecret;
 
 use crate::jobs::{self, Job};
 use crate::pumble::PumbleApi;
-use crate::request_log::log_request;
+use crate::request_log::RequestLog;
 use crate::retention;
 
 use crate::routes;
@@ -170,7 +169,7 @@ impl Application {
             // looks up first.
             HttpServer::new(move || {
                 App::new()
-                    .wrap(from_fn(log_request))
+                    .wrap(RequestLog)
                     .app_data(state.clone())
                     .app_data(verifier.clone())
                     .configure(routes::mount)

@@ -35,7 +35,7 @@ use serde_json::{json, Value};
 
 use crate::flows;
 use crate::jobs::Job;
-use crate::request_log::note;
+use crate::request_log::{note, LoggedId};
 use crate::state::AppState;
 use crate::work_queue::{Refused, Slot};
 
@@ -91,7 +91,7 @@ pub async fn hook(
         // general way, which tells invalid JSON from an unexpected shape.
         _ => return dispatch_value(&request, &state, bytes).await,
     };
-    let workspace = envelope.workspace_id.map(loggable_id);
+    let workspace = envelope.workspace_id.map(LoggedId::new);
     note(&request, |n| n.workspace = workspace);
     match envelope.message_type {
         Some("SLASH_COMMAND") => slash_command(&request, &state, text),
@@ -114,7 +114,7 @@ async fn dispatch_value(request: &HttpRequest, state: &AppState, bytes: &[u8]) -
     let workspace = body
         .get("workspaceId")
         .and_then(Value::as_str)
-        .map(loggable_id);
+        .map(LoggedId::new);
     note(request, |n| n.workspace = workspace);
     if body.get("messageType").and_then(Value::as_str) == Some("SLASH_COMMAND") {
         let slot = match state.queue.try_reserve() {
@@ -183,22 +183,6 @@ static UNSUPPORTED_MESSAGE_TYPE_BODY: std::sync::LazyLock<String> = std::sync::L
     .to_string()
     },
 );
-
-/// The longest id written to a log line, in characters.
-const MAX_LOGGED_ID_CHARS: usize = 64;
-
-/// An id as it may appear in a log line: short, plain characters only.
-fn loggable_id(raw: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
-    if raw.len() <= MAX_LOGGED_ID_CHARS && raw.chars().all(plain) {
-        // The usual case: already plain, copied in one go.
-        return raw.to_owned();
-    }
-    raw.chars()
-        .filter(|c| plain(*c))
-        .take(MAX_LOGGED_ID_CHARS)
-        .collect()
-}
 
 /// `200 {}`: the trigger is acknowledged (§4.2 `ack()`).
 pub fn ack() -> HttpResponse {
@@ -385,23 +369,6 @@ async fn event(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn plain_ids_are_logged_as_sent() {
-        assert_eq!(loggable_id("ws_1"), "ws_1");
-        assert_eq!(loggable_id("ws-A9_z"), "ws-A9_z");
-        assert_eq!(loggable_id(""), "");
-    }
-
-    #[test]
-    fn other_characters_are_dropped_and_long_ids_cut() {
-        assert_eq!(loggable_id("ws 1\n\"x\"é"), "ws1x");
-        let long = "a".repeat(MAX_LOGGED_ID_CHARS + 10);
-        assert_eq!(loggable_id(&long).len(), MAX_LOGGED_ID_CHARS);
-        // Cut after filtering: 64 plain characters survive.
-        let mixed = "a!".repeat(MAX_LOGGED_ID_CHARS);
-        assert_eq!(loggable_id(&mixed), "a".repeat(MAX_LOGGED_ID_CHARS));
-    }
 
     #[test]
     fn the_envelope_borrows_plain_strings_and_refuses_escaped_ones() {

@@ -24,7 +24,7 @@ use crate::effects::carry_out;
 use crate::manifest::{self, REDIRECT_PATH};
 use crate::pumble::exchange_gate::GateRefusal;
 use crate::pumble::{CallError, ExchangeError};
-use crate::request_log::note;
+use crate::request_log::{note, LoggedId};
 use crate::state::AppState;
 
 /// How long an issued install `state` stays valid.
@@ -161,8 +161,9 @@ pub async fn redirect(request: HttpRequest, state: web::Data<AppState>) -> HttpR
         Ok(tokens) => tokens,
         Err(error) => return exchange_failed(&request, &error),
     };
-    let workspace = tokens.workspace_id.clone();
-    note(&request, |n| n.workspace = Some(workspace.clone()));
+    // As logged: plain characters only, whatever the exchange answered.
+    let workspace = LoggedId::new(&tokens.workspace_id);
+    note(&request, |n| n.workspace = Some(workspace));
     let grant = TokenGrant {
         workspace_id: &tokens.workspace_id,
         bot: tokens.bot_token.as_ref().map(|token| BotGrant {
