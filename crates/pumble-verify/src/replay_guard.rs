@@ -66,12 +66,17 @@ impl ReplayGuard {
         tag: &[u8],
         now_ms: u128,
     ) -> Result<(), Rejection> {
-        let second = u64::try_from(timestamp_ms / 1000).unwrap_or(u64::MAX);
+        // 64-bit arithmetic from here on (a 128-bit division is a library
+        // call); a millisecond count past u64 is years beyond any window.
+        let second = u64::try_from(timestamp_ms).unwrap_or(u64::MAX) / 1000;
         let digest = digest(tag);
         // No code below panics while holding the lock, so a poisoned lock can
         // only come from a panic elsewhere; the ledger is still consistent.
         let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
-        ledger.forget_expired(now_ms, self.keep_ms);
+        ledger.forget_expired(
+            u64::try_from(now_ms).unwrap_or(u64::MAX),
+            u64::try_from(self.keep_ms).unwrap_or(u64::MAX),
+        );
         if ledger.len >= self.capacity {
             // Refuse rather than forget a live entry: forgetting would let a
             // recorded request be replayed. Nothing is added, not even an
@@ -116,10 +121,10 @@ fn digest(tag: &[u8]) -> u64 {
 impl Ledger {
     /// Drops every bucket whose latest possible timestamp (the last
     /// millisecond of its second) is more than `keep_ms` before `now_ms`.
-    fn forget_expired(&mut self, now_ms: u128, keep_ms: u128) {
+    fn forget_expired(&mut self, now_ms: u64, keep_ms: u64) {
         while let Some(entry) = self.by_second.first_entry() {
-            let last_ms = u128::from(*entry.key()) * 1000 + 999;
-            if last_ms + keep_ms >= now_ms {
+            let last_ms = entry.key().saturating_mul(1000).saturating_add(999);
+            if last_ms.saturating_add(keep_ms) >= now_ms {
                 break;
             }
             self.len -= entry.remove().len();
