@@ -172,9 +172,10 @@ fn format_line(
             line.push(b' ');
             match record.args().as_str() {
                 Some(constant) => line.extend_from_slice(constant.as_bytes()),
-                // Writing to a Vec cannot fail.
+                // Straight into the buffer, without `io::Write`'s adapter
+                // (which cannot fail here anyway).
                 None => {
-                    let _ = line.write_fmt(*record.args());
+                    let _ = std::fmt::write(&mut LineBuffer(line), *record.args());
                 }
             }
             line.push(b'\n');
@@ -191,6 +192,16 @@ fn format_line(
             line.extend_from_slice(json.as_bytes());
             line.push(b'\n');
         }
+    }
+}
+
+/// A line being formatted, as a `fmt::Write` target.
+struct LineBuffer<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for LineBuffer<'_> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(text.as_bytes());
+        Ok(())
     }
 }
 
