@@ -1,5 +1,6 @@
 //! The HTTP routes.
 
+pub mod envelope;
 pub mod health;
 pub mod hook;
 pub mod manifest;
