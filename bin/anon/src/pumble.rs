@@ -29,15 +29,59 @@ pub struct PumbleApi {
     exchanges: Arc<ExchangeGate>,
 }
 
-/// A blocking call could not be run (its thread pool is gone: shutting down).
+/// Why a Pumble call failed.
+///
+/// Its message is what the app logs, so it shows only what cannot carry
+/// request data: for an error answer, the status and a code-shaped `code`
+/// (e.g. `CHANNEL_NOT_FOUND`), never Pumble's free-text `message`, which a
+/// server may write with the ids it was sent (a DM's participants, so a
+/// sender's id). The client error is not exposed as a `source` either, so
+/// no error chain prints it.
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
     /// Pumble answered with an error, or could not be reached in time.
-    #[error(transparent)]
-    Client(#[from] ClientError),
+    #[error("{}", LoggableClientError(.0))]
+    Client(ClientError),
     /// The blocking task did not complete (runtime shutting down, or a panic).
     #[error("the call could not be run to completion")]
     Aborted,
+}
+
+impl From<ClientError> for CallError {
+    fn from(error: ClientError) -> Self {
+        CallError::Client(error)
+    }
+}
+
+/// A client error as the app logs it (see [`CallError`]).
+struct LoggableClientError<'a>(&'a ClientError);
+
+impl std::fmt::Display for LoggableClientError<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            ClientError::Http { status, code, .. } => {
+                write!(f, "Pumble answered HTTP {status}")?;
+                match code.as_deref().filter(|code| is_code_shaped(code)) {
+                    Some(code) => write!(f, " ({code})"),
+                    None => Ok(()),
+                }
+            }
+            // The client keeps no request data in the other variants.
+            other => write!(f, "{other}"),
+        }
+    }
+}
+
+/// A short identifier such as `CHANNEL_NOT_FOUND` or `4001`: capitals,
+/// digits, `_`, `-`, `.` — nothing a sentence or an id (lower-case hex, or
+/// a long run of digits) is written in.
+fn is_code_shaped(code: &str) -> bool {
+    let all_digits = code.bytes().all(|b| b.is_ascii_digit());
+    (1..=64).contains(&code.len())
+        && (!all_digits || code.len() <= 6)
+        && code.bytes().all(|b| {
+            b.is_ascii_uppercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'.')
+        })
 }
 
 /// Why an OAuth code exchange failed.
@@ -131,6 +175,49 @@ mod tests {
     use pumble_sim::{Seed, Simulator};
     use std::time::Duration;
     use tokio::time::Instant;
+
+    #[test]
+    fn a_logged_error_answer_shows_its_status_and_a_code_shaped_code_only() {
+        let answer = |code: Option<&str>| {
+            CallError::from(ClientError::Http {
+                status: 400,
+                code: code.map(str::to_owned),
+                message: Some("could not open a DM with [\"u_author\",\"u_bot\"]".to_owned()),
+            })
+        };
+        assert_eq!(
+            answer(Some("CHANNEL_NOT_FOUND")).to_string(),
+            "Pumble answered HTTP 400 (CHANNEL_NOT_FOUND)"
+        );
+        assert_eq!(
+            answer(Some("4001")).to_string(),
+            "Pumble answered HTTP 400 (4001)"
+        );
+        for not_a_code in [
+            "u_author",
+            "6571f2b5c6e1b40d0e8e6f0a",
+            "1234567890",
+            "USER u_author",
+            "",
+        ] {
+            assert_eq!(
+                answer(Some(not_a_code)).to_string(),
+                "Pumble answered HTTP 400",
+                "{not_a_code:?}"
+            );
+        }
+        let error = answer(None);
+        assert_eq!(error.to_string(), "Pumble answered HTTP 400");
+        // Nothing else in the chain shows the server's text.
+        assert!(std::error::Error::source(&error).is_none());
+        let exchange = ExchangeError::from(answer(None));
+        assert!(!exchange.to_string().contains("u_author"));
+        // The other variants keep the client's own (request-free) wording.
+        assert_eq!(
+            CallError::from(ClientError::Timeout).to_string(),
+            ClientError::Timeout.to_string()
+        );
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn code_exchanges_leave_the_message_pacer_alone_and_are_capped() {
