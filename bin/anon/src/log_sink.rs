@@ -1,28 +1,31 @@
 //! Where log lines wait for stderr: a batch in memory, written out by a
-//! writer thread, so request threads do not wait on the output.
+//! writer thread, so threads that log never wait on the output.
 //!
-//! A batch is written [`BufferedSink`]'s delay after its first line, or as
-//! soon as it passes [`FLUSH_BYTES`]. The writer waits on a condition over
-//! the batch itself (not a wake-up token), so a wake-up that comes while it
-//! is busy writing is never lost: it sees the batch's size when it comes
-//! back. Urgent lines (warnings, errors), a batch past [`MAX_PENDING_BYTES`]
-//! and an explicit flush are written at once by the caller. A write the
-//! output refuses is retried while it would block; bytes it finally refuses
-//! are counted, and the next successful write is followed by a line saying
-//! how many were lost. Dropping the sink writes what is pending and stops
+//! A batch is written [`BufferedSink`]'s delay after its first line, as soon
+//! as it passes [`FLUSH_BYTES`], or at once when it holds an urgent line
+//! (a warning or an error) or a flush is asked for. Only the writer thread
+//! writes, so when the output stalls (a reader that stopped reading a full
+//! pipe) only the writer waits: a line that would take the batch past
+//! [`MAX_PENDING_BYTES`] is dropped and counted, a flush waits at most the
+//! sink's flush wait, and the next successful write is followed by a line
+//! saying how many bytes were lost. A write that would block is retried for
+//! a while; bytes the output refuses are counted the same way. The writer
+//! waits on a condition over the batch itself (not a wake-up token), so a
+//! wake-up that comes while it is busy writing is never lost. Dropping the
+//! sink writes what is pending (waiting at most the flush wait) and stops
 //! the writer.
 
 use std::io::{ErrorKind, Write};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Buffered bytes that have the writer thread write at once, without waiting
 /// for the delay.
 pub const FLUSH_BYTES: usize = 64 * 1024;
 
-/// Buffered bytes past which the logging thread writes the batch itself
-/// (when the writer cannot keep up, lines are not buffered without limit).
+/// Buffered bytes past which new lines are dropped (and counted) rather than
+/// kept: the output is not taking them.
 pub const MAX_PENDING_BYTES: usize = 1024 * 1024;
 
 /// How long a write that would block is retried before its bytes are
@@ -39,46 +42,73 @@ pub struct BufferedSink {
 }
 
 struct Shared {
-    pending: Mutex<Pending>,
-    /// Signalled when a batch gets its first line, passes [`FLUSH_BYTES`],
-    /// or the sink closes.
-    changed: Condvar,
+    state: Mutex<State>,
+    /// Wakes the writer: a batch's first line, its passing [`FLUSH_BYTES`],
+    /// an urgent line or flush, closing.
+    work: Condvar,
+    /// Wakes flushes waiting for a batch to be written.
+    drained: Condvar,
     /// How long a batch's first line may wait.
     delay: Duration,
-    /// The output and what was lost on it; held while a batch is written, so
-    /// batches reach the output in order.
+    /// How long a flush (or dropping the sink) waits for the writer.
+    flush_wait: Duration,
+    /// The output and what was lost on it; only the writer thread locks it
+    /// once it runs.
     writing: Mutex<Writing>,
 }
 
-struct Pending {
+struct State {
+    /// The batch being collected.
     bytes: Vec<u8>,
+    /// Bytes taken into batches since the start.
+    accepted: u64,
+    /// Of those, the bytes whose batch the writer has finished with.
+    done: u64,
+    /// Bytes of lines dropped because the batch was full.
+    dropped: u64,
+    /// Write without waiting for the delay (an urgent line, a flush).
+    hurry: bool,
     closed: bool,
+    /// Whether a writer thread takes the batches (else callers write).
+    writer_running: bool,
+    writer_exited: bool,
 }
 
 struct Writing {
-    /// The batch being written (its allocation is kept for the next one).
-    batch: Vec<u8>,
     output: Box<dyn Write + Send>,
-    /// Bytes the output refused since the last successful write.
+    /// Bytes refused or dropped and not yet reported.
     lost: u64,
     notice: LossNotice,
 }
 
 impl BufferedSink {
-    /// A sink writing to `output`, batches waiting at most `delay`; `notice`
-    /// formats the line reporting lost bytes. Until [`BufferedSink::start_writer`]
-    /// every line is written at once.
-    pub fn new(output: Box<dyn Write + Send>, delay: Duration, notice: LossNotice) -> Self {
+    /// A sink writing to `output`, batches waiting at most `delay`, flushes
+    /// waiting at most `flush_wait` for a stalled output; `notice` formats
+    /// the line reporting lost bytes. Until [`BufferedSink::start_writer`]
+    /// every line is written at once by the caller.
+    pub fn new(
+        output: Box<dyn Write + Send>,
+        delay: Duration,
+        flush_wait: Duration,
+        notice: LossNotice,
+    ) -> Self {
         BufferedSink {
             shared: Arc::new(Shared {
-                pending: Mutex::new(Pending {
+                state: Mutex::new(State {
                     bytes: Vec::new(),
+                    accepted: 0,
+                    done: 0,
+                    dropped: 0,
+                    hurry: false,
                     closed: false,
+                    writer_running: false,
+                    writer_exited: false,
                 }),
-                changed: Condvar::new(),
+                work: Condvar::new(),
+                drained: Condvar::new(),
                 delay,
+                flush_wait,
                 writing: Mutex::new(Writing {
-                    batch: Vec::new(),
                     output,
                     lost: 0,
                     notice,
@@ -88,39 +118,68 @@ impl BufferedSink {
         }
     }
 
-    /// Adds a line; writes the batch at once when it is `urgent` or past
-    /// [`MAX_PENDING_BYTES`] (or when no writer runs).
+    /// Adds a line, never waiting on the output; an `urgent` one has the
+    /// writer write the batch at once.
     pub fn push(&self, line: &[u8], urgent: bool) {
-        let after = {
-            let mut pending = lock(&self.shared.pending);
-            let before = pending.bytes.len();
-            pending.bytes.extend_from_slice(line);
-            let after = pending.bytes.len();
-            if wakes_the_writer(before, after) {
-                self.shared.changed.notify_one();
-            }
-            after
-        };
-        if urgent || after >= MAX_PENDING_BYTES || self.writer.get().is_none() {
-            self.shared.flush();
+        let mut state = lock(&self.shared.state);
+        if !state.writer_running {
+            drop(state);
+            lock(&self.shared.writing).write(line);
+            return;
+        }
+        let before = state.bytes.len();
+        if before > 0 && before + line.len() > MAX_PENDING_BYTES {
+            state.dropped += line.len() as u64;
+            return;
+        }
+        state.bytes.extend_from_slice(line);
+        state.accepted += line.len() as u64;
+        let hurry_now = urgent && !state.hurry;
+        state.hurry |= urgent;
+        if hurry_now || wakes_the_writer(before, state.bytes.len()) {
+            self.shared.work.notify_one();
         }
     }
 
-    /// Writes everything pending.
+    /// Has everything pushed so far written, waiting at most the flush wait
+    /// (the output may be stalled).
     pub fn flush(&self) {
-        self.shared.flush();
+        let mut state = lock(&self.shared.state);
+        if !state.writer_running {
+            return;
+        }
+        let target = state.accepted;
+        if state.done >= target || state.writer_exited {
+            return;
+        }
+        state.hurry = true;
+        self.shared.work.notify_one();
+        let deadline = Instant::now() + self.shared.flush_wait;
+        while state.done < target && !state.writer_exited {
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                return;
+            };
+            state = match self.shared.drained.wait_timeout(state, left) {
+                Ok((state, _)) => state,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
     }
 
     /// Starts the thread writing batches out. Without it every line is
-    /// written at once; a failure to start it is reported on stderr and
-    /// leaves it so.
+    /// written at once by the caller; a failure to start it is reported on
+    /// stderr and leaves it so.
     pub fn start_writer(&self) {
+        if self.writer.get().is_some() {
+            return;
+        }
         let shared = Arc::clone(&self.shared);
         let spawned = std::thread::Builder::new()
             .name("log-flush".to_owned())
             .spawn(move || shared.write_batches());
         match spawned {
             Ok(handle) => {
+                lock(&self.shared.state).writer_running = true;
                 let _ = self.writer.set(handle);
             }
             Err(error) => {
@@ -141,65 +200,92 @@ impl std::fmt::Debug for BufferedSink {
 
 impl Drop for BufferedSink {
     fn drop(&mut self) {
-        lock(&self.shared.pending).closed = true;
-        self.shared.changed.notify_all();
-        match self.writer.take() {
-            Some(writer) => {
-                let _ = writer.join();
-            }
-            None => self.shared.flush(),
+        let deadline = Instant::now() + self.shared.flush_wait;
+        let mut state = lock(&self.shared.state);
+        state.closed = true;
+        self.shared.work.notify_one();
+        while state.writer_running && !state.writer_exited {
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                // The output is stalled: leave the writer to it.
+                return;
+            };
+            state = match self.shared.drained.wait_timeout(state, left) {
+                Ok((state, _)) => state,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+        drop(state);
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
         }
     }
 }
 
 impl Shared {
     /// The writer thread: waits for a batch's first line, then for the delay
-    /// or the batch passing [`FLUSH_BYTES`], writes the batch, and again,
+    /// (cut short by size, urgency or closing), writes the batch, and again,
     /// until the sink closes (then it writes what is left).
     fn write_batches(&self) {
+        let mut batch = Vec::new();
         loop {
-            let mut pending = lock(&self.pending);
-            while pending.bytes.is_empty() && !pending.closed {
-                pending = self
-                    .changed
-                    .wait(pending)
+            let mut state = lock(&self.state);
+            while state.bytes.is_empty() && state.dropped == 0 && !state.closed {
+                state = self
+                    .work
+                    .wait(state)
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
             }
-            if !pending.closed {
-                pending = match self.changed.wait_timeout_while(pending, self.delay, |p| {
-                    p.bytes.len() < FLUSH_BYTES && !p.closed
+            if !state.closed && !state.hurry {
+                state = match self.work.wait_timeout_while(state, self.delay, |s| {
+                    s.bytes.len() < FLUSH_BYTES && !s.hurry && !s.closed
                 }) {
-                    Ok((pending, _)) => pending,
+                    Ok((state, _)) => state,
                     Err(poisoned) => poisoned.into_inner().0,
                 };
             }
-            let closed = pending.closed;
-            drop(pending);
-            self.flush();
-            if closed {
+            std::mem::swap(&mut state.bytes, &mut batch);
+            state.hurry = false;
+            let upto = state.accepted;
+            let dropped = std::mem::take(&mut state.dropped);
+            let closed = state.closed;
+            drop(state);
+
+            {
+                let mut writing = lock(&self.writing);
+                writing.lost += dropped;
+                writing.write(&batch);
+            }
+            batch.clear();
+            // Keep a normal batch's allocation, not a burst's.
+            batch.shrink_to(FLUSH_BYTES * 2);
+
+            let mut state = lock(&self.state);
+            state.done = upto;
+            if closed && state.bytes.is_empty() {
+                state.writer_exited = true;
+                self.drained.notify_all();
+                return;
+            }
+            self.drained.notify_all();
+        }
+    }
+}
+
+impl Writing {
+    /// Writes `bytes` (when there are any), then, once a write succeeds
+    /// again, the line reporting what was lost before.
+    fn write(&mut self, bytes: &[u8]) {
+        if !bytes.is_empty() {
+            let refused = write_patiently(&mut *self.output, bytes);
+            if refused > 0 {
+                self.lost += refused as u64;
                 return;
             }
         }
-    }
-
-    fn flush(&self) {
-        let mut writing = lock(&self.writing);
-        let writing = &mut *writing;
-        std::mem::swap(&mut writing.batch, &mut lock(&self.pending).bytes);
-        if writing.batch.is_empty() {
-            return;
+        if self.lost > 0 {
+            let notice = (self.notice)(self.lost);
+            self.lost = write_patiently(&mut *self.output, &notice) as u64;
         }
-        let refused = write_patiently(&mut *writing.output, &writing.batch);
-        if refused > 0 {
-            writing.lost += refused as u64;
-        } else if writing.lost > 0 {
-            let notice = (writing.notice)(writing.lost);
-            let refused = write_patiently(&mut *writing.output, &notice);
-            writing.lost = refused as u64;
-        }
-        writing.batch.clear();
-        // Keep a normal batch's allocation, not a burst's.
-        writing.batch.shrink_to(FLUSH_BYTES * 2);
     }
 }
 
@@ -247,13 +333,15 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Instant;
+    use std::sync::mpsc;
 
-    /// An output that keeps what is written, and can be told to refuse.
+    /// An output that keeps what is written; it can be told to refuse, or
+    /// to stall (block in `write`) until reopened.
     #[derive(Clone, Default)]
     struct Kept {
         bytes: Arc<Mutex<Vec<u8>>>,
         refuse: Arc<Mutex<Option<ErrorKind>>>,
+        stalled: Arc<(Mutex<bool>, Condvar)>,
     }
 
     impl Kept {
@@ -273,10 +361,22 @@ mod tests {
             }
             started.elapsed()
         }
+
+        fn stall(&self, stalled: bool) {
+            let (flag, changed) = &*self.stalled;
+            *lock(flag) = stalled;
+            changed.notify_all();
+        }
     }
 
     impl Write for Kept {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            let (flag, changed) = &*self.stalled;
+            let mut stalled = lock(flag);
+            while *stalled {
+                stalled = changed.wait(stalled).expect("not poisoned");
+            }
+            drop(stalled);
             if let Some(kind) = *lock(&self.refuse) {
                 return Err(kind.into());
             }
@@ -289,18 +389,32 @@ mod tests {
         }
     }
 
-    fn sink(kept: &Kept, delay: Duration) -> BufferedSink {
+    const LONG: Duration = Duration::from_secs(60);
+
+    fn sink(kept: &Kept, delay: Duration, flush_wait: Duration) -> BufferedSink {
         BufferedSink::new(
             Box::new(kept.clone()),
             delay,
+            flush_wait,
             Box::new(|n| format!("lost {n}\n").into_bytes()),
         )
+    }
+
+    /// Runs `work` on another thread and says whether it finished within
+    /// `limit` (a blocked call fails the test instead of hanging it).
+    fn finishes_within(limit: Duration, work: impl FnOnce() + Send + 'static) -> bool {
+        let (done, finished) = mpsc::channel();
+        std::thread::spawn(move || {
+            work();
+            let _ = done.send(());
+        });
+        finished.recv_timeout(limit).is_ok()
     }
 
     #[test]
     fn without_a_writer_every_line_is_written_at_once() {
         let kept = Kept::default();
-        let sink = sink(&kept, Duration::from_secs(60));
+        let sink = sink(&kept, LONG, LONG);
         sink.push(b"first\n", false);
         assert_eq!(kept.text(), "first\n");
     }
@@ -308,14 +422,14 @@ mod tests {
     #[test]
     fn a_small_batch_waits_for_the_delay_then_is_written_by_the_writer() {
         let kept = Kept::default();
-        let long = sink(&kept, Duration::from_secs(60));
+        let long = sink(&kept, LONG, LONG);
         long.start_writer();
         long.push(b"waits\n", false);
         std::thread::sleep(Duration::from_millis(100));
         assert_eq!(kept.len(), 0, "written before its delay");
         // A short delay: written by the writer, with no flush from here.
         let kept = Kept::default();
-        let short = sink(&kept, Duration::from_millis(20));
+        let short = sink(&kept, Duration::from_millis(20), LONG);
         short.start_writer();
         short.push(b"second\n", false);
         short.push(b"third\n", false);
@@ -326,7 +440,7 @@ mod tests {
     #[test]
     fn a_batch_past_the_flush_size_is_written_without_waiting_for_the_delay() {
         let kept = Kept::default();
-        let sink = sink(&kept, Duration::from_secs(60));
+        let sink = sink(&kept, LONG, LONG);
         sink.start_writer();
         let line = vec![b'x'; 1000];
         // Lines pushed in a burst: some arrive while the writer is busy.
@@ -343,26 +457,61 @@ mod tests {
     }
 
     #[test]
-    fn urgent_lines_large_batches_and_flushes_are_written_by_the_caller_in_order() {
+    fn an_urgent_line_has_the_writer_write_at_once_in_order() {
         let kept = Kept::default();
-        let sink = sink(&kept, Duration::from_secs(60));
+        let sink = sink(&kept, LONG, LONG);
         sink.start_writer();
         sink.push(b"info\n", false);
         sink.push(b"warning\n", true);
+        kept.wait_for(13, Duration::from_secs(10));
         assert_eq!(kept.text(), "info\nwarning\n");
+        // And a flush returns once everything pushed before it is written.
         sink.push(b"more\n", false);
-        sink.push(&vec![b'x'; MAX_PENDING_BYTES], false);
-        assert_eq!(kept.len(), 18 + MAX_PENDING_BYTES);
         sink.push(b"last\n", false);
         sink.flush();
-        assert!(kept.text().starts_with("info\nwarning\nmore\nxxx"));
-        assert!(kept.text().ends_with("xlast\n"));
+        assert_eq!(kept.text(), "info\nwarning\nmore\nlast\n");
+    }
+
+    #[test]
+    fn a_stalled_output_never_blocks_the_caller_and_drops_are_reported() {
+        let kept = Kept::default();
+        let sink = Arc::new(sink(&kept, LONG, Duration::from_millis(200)));
+        sink.start_writer();
+        kept.stall(true);
+        // The writer takes this batch and blocks writing it.
+        sink.push(b"first\n", true);
+        std::thread::sleep(Duration::from_millis(50));
+        let line = vec![b'y'; 1023];
+        let lines = 2 * MAX_PENDING_BYTES / 1024;
+        let pusher = Arc::clone(&sink);
+        let unblocked = finishes_within(Duration::from_secs(20), move || {
+            for _ in 0..lines {
+                pusher.push(&line, false);
+                pusher.push(b"\n", true);
+            }
+            // A flush gives up after its wait instead of hanging.
+            pusher.flush();
+        });
+        assert!(unblocked, "a caller waited on the stalled output");
+        kept.stall(false);
+        sink.flush();
+        let text = kept.text();
+        assert!(text.starts_with("first\nyyy"), "{:?}", &text[..20]);
+        let notice = text.lines().last().expect("a last line");
+        let lost: usize = notice
+            .strip_prefix("lost ")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no loss notice: {notice:?}"));
+        // Every byte pushed was either written or counted as lost.
+        let pushed = 6 + lines * 1024;
+        assert!(lost > 0);
+        assert_eq!(text.len() - notice.len() - 1 + lost, pushed);
     }
 
     #[test]
     fn dropping_the_sink_writes_what_is_pending_and_stops_the_writer() {
         let kept = Kept::default();
-        let sink = sink(&kept, Duration::from_secs(60));
+        let sink = sink(&kept, LONG, LONG);
         sink.start_writer();
         sink.push(b"pending\n", false);
         drop(sink);
@@ -370,24 +519,41 @@ mod tests {
     }
 
     #[test]
+    fn dropping_a_sink_whose_output_is_stalled_does_not_hang() {
+        let kept = Kept::default();
+        let sink = sink(&kept, LONG, Duration::from_millis(100));
+        sink.start_writer();
+        kept.stall(true);
+        sink.push(b"stuck\n", true);
+        assert!(finishes_within(Duration::from_secs(20), move || drop(sink)));
+        kept.stall(false);
+    }
+
+    #[test]
     fn refused_bytes_are_counted_and_reported_after_the_next_successful_write() {
         let kept = Kept::default();
-        let sink = sink(&kept, Duration::from_secs(60));
+        let sink = sink(&kept, LONG, LONG);
+        sink.start_writer();
         *lock(&kept.refuse) = Some(ErrorKind::BrokenPipe);
         sink.push(b"gone\n", true);
+        sink.flush();
         sink.push(b"also gone\n", true);
+        sink.flush();
         assert_eq!(kept.len(), 0);
         *lock(&kept.refuse) = None;
         sink.push(b"back\n", true);
+        sink.flush();
         assert_eq!(kept.text(), "back\nlost 15\n");
         sink.push(b"again\n", true);
+        sink.flush();
         assert_eq!(kept.text(), "back\nlost 15\nagain\n");
     }
 
     #[test]
     fn a_write_that_would_block_is_retried_until_the_output_takes_it() {
         let kept = Kept::default();
-        let sink = sink(&kept, Duration::from_secs(60));
+        let sink = sink(&kept, LONG, LONG);
+        sink.start_writer();
         *lock(&kept.refuse) = Some(ErrorKind::WouldBlock);
         let unblock = {
             let refuse = Arc::clone(&kept.refuse);
@@ -397,6 +563,7 @@ mod tests {
             })
         };
         sink.push(b"patient\n", true);
+        sink.flush();
         unblock.join().expect("the unblocking thread");
         assert_eq!(kept.text(), "patient\n");
     }

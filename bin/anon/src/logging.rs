@@ -19,18 +19,23 @@ use crate::settings::LogFormat;
 /// How long a line may wait in the stderr buffer before it is written.
 const FLUSH_DELAY: Duration = Duration::from_millis(50);
 
+/// How long a flush (at exit, on a panic) waits for a stalled stderr.
+const FLUSH_WAIT: Duration = Duration::from_secs(2);
+
 /// Installs the process logger writing to stderr. Fails when a logger is
 /// already installed.
 ///
-/// Lines are collected in memory and written in batches by a writer thread:
-/// at most [`FLUSH_DELAY`] after the first line of a batch, or as soon as
-/// the batch passes [`crate::log_sink::FLUSH_BYTES`]. A warning or an error, a batch past
-/// [`crate::log_sink::MAX_PENDING_BYTES`], `log::logger().flush()` (which `anon serve` calls
-/// before exiting, once its runtime has stopped) and a panic write at once
-/// on the logging thread. So a busy server makes one write for many request
-/// lines instead of one per line, request threads do not wait on stderr,
-/// and no line is lost on shutdown. Lines stderr refuses are counted and
-/// reported by a warning once it takes lines again.
+/// Lines are collected in memory and written in batches by a writer thread
+/// (`crate::log_sink`): at most [`FLUSH_DELAY`] after the first line of a
+/// batch, as soon as the batch passes [`crate::log_sink::FLUSH_BYTES`], and
+/// at once for a warning, an error, `log::logger().flush()` (which `anon
+/// serve` calls before exiting, once its runtime has stopped) and a panic.
+/// Only that thread writes to stderr: a busy server makes one write for many
+/// request lines, and when stderr stalls (a log reader that stopped reading)
+/// requests are still answered — lines past
+/// [`crate::log_sink::MAX_PENDING_BYTES`] are dropped, a flush waits at most
+/// [`FLUSH_WAIT`], and a warning says how many bytes were lost once stderr
+/// takes lines again.
 pub fn init(level: log::LevelFilter, format: LogFormat) -> Result<(), log::SetLoggerError> {
     let notice = Box::new(move |lost: u64| {
         let mut line = Vec::with_capacity(128);
@@ -41,14 +46,14 @@ pub fn init(level: log::LevelFilter, format: LogFormat) -> Result<(), log::SetLo
                 .level(log::Level::Warn)
                 .target("anon::logging")
                 .args(format_args!(
-                    "{lost} bytes of log lines were lost: stderr refused them"
+                    "{lost} bytes of log lines were lost: stderr was not taking them (stalled, full or closed)"
                 ))
                 .build(),
             &mut line,
         );
         line
     });
-    let sink = BufferedSink::new(Box::new(std::io::stderr()), FLUSH_DELAY, notice);
+    let sink = BufferedSink::new(Box::new(std::io::stderr()), FLUSH_DELAY, FLUSH_WAIT, notice);
     sink.start_writer();
     let logger = LineLogger {
         filter: filters(level).build(),
