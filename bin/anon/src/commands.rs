@@ -81,12 +81,18 @@ pub fn serve() -> ExitCode {
             }
         }
     });
-    // The logger batches lines: once nothing can log any more (the runtime
-    // has stopped, with its last jobs), write out the last ones.
-    drop(runtime);
+    // The drain above already waited for in-flight work as long as
+    // configured; a blocking Pumble call still running (a hanging Pumble,
+    // up to PUMBLE_HTTP_TIMEOUT_SECS) is abandoned, not waited for.
+    runtime.shutdown_timeout(RUNTIME_STOP_WAIT);
+    // The logger batches lines: once nothing can log any more, write out
+    // the last ones.
     log::logger().flush();
     code
 }
+
+/// How long `serve` waits, after its drain, for the runtime's threads.
+const RUNTIME_STOP_WAIT: Duration = Duration::from_secs(1);
 
 /// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
 async fn wait_for_signal() {
