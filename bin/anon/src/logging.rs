@@ -73,10 +73,21 @@ fn filters(level: log::LevelFilter) -> env_logger::Builder {
     builder.filter_level(level);
     // Dependencies' own debug/trace chatter (sqlx statements, actix internals)
     // would only add noise; their warnings and errors still come through.
+    // actix-http's own lines are about single connections (a malformed
+    // request line, a client gone mid-write): a client's fault, written at
+    // ERROR, that anyone could produce at will without signing anything.
+    // They are shown only when debugging; the request log covers requests.
+    builder.filter_module(
+        "actix_http",
+        if level >= log::LevelFilter::Debug {
+            log::LevelFilter::Info
+        } else {
+            log::LevelFilter::Off
+        },
+    );
     for noisy in [
         "sqlx",
         "actix_server",
-        "actix_http",
         "mio",
         "ureq",
         "ureq_proto",
@@ -394,5 +405,23 @@ mod tests {
             );
             assert_eq!(tail, rest);
         }
+    }
+
+    #[test]
+    fn connection_errors_from_actix_http_are_shown_only_when_debugging() {
+        use log::Log as _;
+        let error_from = |target| {
+            log::Metadata::builder()
+                .level(log::Level::Error)
+                .target(target)
+                .build()
+        };
+        let info = filters(log::LevelFilter::Info).build();
+        assert!(!info.enabled(&error_from("actix_http::h1::dispatcher")));
+        assert!(info.enabled(&error_from("anon::request")));
+        assert!(info.enabled(&error_from("actix_server::worker")));
+        assert!(info.enabled(&error_from("sqlx::query")));
+        let debug = filters(log::LevelFilter::Debug).build();
+        assert!(debug.enabled(&error_from("actix_http::h1::dispatcher")));
     }
 }
