@@ -23,6 +23,13 @@ pub struct Envelope<'a> {
 /// Nesting deeper than this is left to the general path.
 pub const MAX_DEPTH: usize = 64;
 
+/// Integer digits of a number read on the fast path (with at most
+/// [`MAX_EXPONENT_DIGITS`] exponent digits, at most about 10^299: finite).
+const MAX_INTEGER_DIGITS: usize = 200;
+
+/// Exponent digits of a number read on the fast path.
+const MAX_EXPONENT_DIGITS: usize = 2;
+
 /// The routing fields of `text`, or `None` when it is not a plain JSON
 /// object of the usual shape (see the module documentation).
 pub fn read(text: &str) -> Option<Envelope<'_>> {
@@ -215,14 +222,22 @@ impl<'a> Scanner<'a> {
         u16::from_str_radix(hex, 16).ok()
     }
 
-    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, within
+    /// what a parser reads as a finite `f64`: at most
+    /// [`MAX_INTEGER_DIGITS`] integer digits and [`MAX_EXPONENT_DIGITS`]
+    /// exponent digits (`1e400` is out of range for a parser, so it is left
+    /// to the general path).
     fn skip_number(&mut self) -> Option<()> {
         if self.peek() == Some(b'-') {
             self.at += 1;
         }
         match self.next()? {
             b'0' => {}
-            b'1'..=b'9' => self.skip_digits(),
+            b'1'..=b'9' => {
+                if self.skip_digits() >= MAX_INTEGER_DIGITS {
+                    return None;
+                }
+            }
             _ => return None,
         }
         if self.peek() == Some(b'.') {
@@ -234,21 +249,25 @@ impl<'a> Scanner<'a> {
             if matches!(self.peek(), Some(b'+' | b'-')) {
                 self.at += 1;
             }
-            self.one_or_more_digits()?;
+            if self.one_or_more_digits()? > MAX_EXPONENT_DIGITS {
+                return None;
+            }
         }
         Some(())
     }
 
-    fn skip_digits(&mut self) {
+    /// Skips digits; how many.
+    fn skip_digits(&mut self) -> usize {
+        let start = self.at;
         while matches!(self.peek(), Some(b'0'..=b'9')) {
             self.at += 1;
         }
+        self.at - start
     }
 
-    fn one_or_more_digits(&mut self) -> Option<()> {
-        let start = self.at;
-        self.skip_digits();
-        (self.at > start).then_some(())
+    fn one_or_more_digits(&mut self) -> Option<usize> {
+        let digits = self.skip_digits();
+        (digits > 0).then_some(digits)
     }
 }
 
@@ -330,6 +349,11 @@ mod tests {
                 None,
             ),
             (r#"{"messageType":"écrit ✓"}"#, Some("écrit ✓"), None),
+            (
+                r#"{"a":[-0,1E5,1e-99,-1.5E+99,0.000001],"messageType":"N"}"#,
+                Some("N"),
+                None,
+            ),
         ];
         for (text, message_type, workspace_id) in cases {
             assert_eq!(
@@ -345,6 +369,8 @@ mod tests {
 
     #[test]
     fn unusual_or_invalid_shapes_are_left_to_the_general_path() {
+        // 1 followed by 309 zeros overflows an f64.
+        let too_long = format!(r#"{{"a":1{},"messageType":"A"}}"#, "0".repeat(309));
         let deep = format!(
             r#"{{"messageType":"X","a":{}{}}}"#,
             "[".repeat(MAX_DEPTH),
@@ -370,6 +396,9 @@ mod tests {
             r#"{"a":-,"messageType":"A"}"#,
             r#"{"a":1e,"messageType":"A"}"#,
             r#"{"a":tru,"messageType":"A"}"#,
+            r#"{"a":1e400,"messageType":"A"}"#,
+            r#"{"a":-1E+309,"messageType":"A"}"#,
+            &too_long,
             r#"{"a":"\x","messageType":"A"}"#,
             r#"{"a":"\u12g4","messageType":"A"}"#,
             r#"{"a":"\ud800","messageType":"A"}"#,
@@ -395,6 +424,9 @@ mod tests {
             "]".repeat(MAX_DEPTH - 1)
         );
         assert!(agrees_with_the_parser(&shallower).is_some());
+        // The largest numbers still read: finite for a parser.
+        let largest = format!(r#"{{"a":-{}e+99,"messageType":"A"}}"#, "9".repeat(200));
+        assert!(agrees_with_the_parser(&largest).is_some());
     }
 
     /// Mutated fixtures: wherever `read` answers, the parser agrees.
@@ -413,11 +445,17 @@ mod tests {
             let mut bytes = FIXTURES[round % FIXTURES.len()].as_bytes().to_vec();
             for _ in 0..1 + random(3) {
                 let at = random(bytes.len() + 1);
-                match random(3) {
-                    0 if at < bytes.len() => {
+                match random(8) {
+                    0 | 1 if at < bytes.len() => {
                         bytes.remove(at);
                     }
-                    1 if at < bytes.len() => bytes[at] = ALPHABET[random(ALPHABET.len())],
+                    2 | 3 if at < bytes.len() => bytes[at] = ALPHABET[random(ALPHABET.len())],
+                    // A long run of one character: long numbers, deep
+                    // nesting, long strings.
+                    4 => {
+                        let run = vec![ALPHABET[random(ALPHABET.len())]; 60 + random(340)];
+                        bytes.splice(at..at, run);
+                    }
                     _ => bytes.insert(at, ALPHABET[random(ALPHABET.len())]),
                 }
             }
