@@ -252,16 +252,29 @@ fn run() -> BenchResult<()> {
     // by something else.
     let (baseline_pid, anon_pid) = (baseline.id(), anon.id());
     let mut cpu_per_pair: Vec<(Option<u64>, Option<u64>)> = Vec::with_capacity(PAIRS);
+    // This process's own CPU time per run: the load generator's (and the
+    // simulator's) share of its core. Near 1, the clients, not the server,
+    // set the pace.
+    let own_pid = std::process::id();
+    let mut client_share = (Vec::with_capacity(PAIRS), Vec::with_capacity(PAIRS));
     for pair in 0..PAIRS {
         let baseline_cpu = std::cell::Cell::new(None);
         let anon_cpu = std::cell::Cell::new(None);
+        let baseline_client = std::cell::Cell::new(None);
+        let anon_client = std::cell::Cell::new(None);
         let run_baseline = || -> BenchResult<Phase> {
             pause.stop();
             let before = cpu_ns(baseline_pid);
+            let own_before = cpu_ns(own_pid);
             let run = load(baseline_addr, &signed, None, &secret, PAIR_DURATION);
             baseline_cpu.set(
                 before
                     .zip(cpu_ns(baseline_pid))
+                    .and_then(|(b, a)| a.checked_sub(b)),
+            );
+            baseline_client.set(
+                own_before
+                    .zip(cpu_ns(own_pid))
                     .and_then(|(b, a)| a.checked_sub(b)),
             );
             pause.resume();
@@ -269,10 +282,16 @@ fn run() -> BenchResult<()> {
         };
         let run_anon = || -> BenchResult<Phase> {
             let before = cpu_ns(anon_pid);
+            let own_before = cpu_ns(own_pid);
             let run = load(anon_addr, &signed, None, &secret, PAIR_DURATION);
             anon_cpu.set(
                 before
                     .zip(cpu_ns(anon_pid))
+                    .and_then(|(b, a)| a.checked_sub(b)),
+            );
+            anon_client.set(
+                own_before
+                    .zip(cpu_ns(own_pid))
                     .and_then(|(b, a)| a.checked_sub(b)),
             );
             run
@@ -286,6 +305,14 @@ fn run() -> BenchResult<()> {
             let anon_run = run_anon()?;
             (run_baseline()?, anon_run)
         };
+        if let (Some(baseline_ns), Some(anon_ns)) = (baseline_client.get(), anon_client.get()) {
+            client_share
+                .0
+                .push(baseline_ns as f64 / 1e9 / baseline_run.elapsed.as_secs_f64());
+            client_share
+                .1
+                .push(anon_ns as f64 / 1e9 / anon_run.elapsed.as_secs_f64());
+        }
         pairs.push((baseline_run, anon_run));
         cpu_per_pair.push((baseline_cpu.get(), anon_cpu.get()));
     }
@@ -341,6 +368,8 @@ fn run() -> BenchResult<()> {
             .push(anon_ns as f64 / 1e9 / anon_run.elapsed.as_secs_f64());
     }
     for values in [
+        &mut client_share.0,
+        &mut client_share.1,
         &mut cpu_ratios,
         &mut cpu_us_per_request.0,
         &mut cpu_us_per_request.1,
@@ -410,6 +439,13 @@ fn run() -> BenchResult<()> {
             median(&busy_share.0),
             median(&busy_share.1)
         );
+        if !client_share.0.is_empty() {
+            println!(
+                "load generator's share of its own core during the runs, median: against baseline {:.2}, against anon {:.2} (near 1: the clients, not the server, set the pace)",
+                median(&client_share.0),
+                median(&client_share.1)
+            );
+        }
         println!(
             "requests per CPU-second ratio anon/baseline, median of {} pairs: {:.2} (pairs range {:.2}-{:.2}; what one core can carry, whatever else ran on it)",
             cpu_ratios.len(),
