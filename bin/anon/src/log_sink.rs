@@ -32,6 +32,9 @@ pub const MAX_PENDING_BYTES: usize = 1024 * 1024;
 /// counted as lost.
 const WOULD_BLOCK_PATIENCE: Duration = Duration::from_secs(1);
 
+/// The writer thread's name.
+pub const WRITER_THREAD: &str = "log-flush";
+
 /// Formats the line that reports `n` lost bytes.
 pub type LossNotice = Box<dyn Fn(u64) -> Vec<u8> + Send + Sync>;
 
@@ -78,6 +81,8 @@ struct Writing {
     output: Box<dyn Write + Send>,
     /// Bytes refused or dropped and not yet reported.
     lost: u64,
+    /// The last write stopped inside a line: the next one starts a new line.
+    mid_line: bool,
     notice: LossNotice,
 }
 
@@ -111,6 +116,7 @@ impl BufferedSink {
                 writing: Mutex::new(Writing {
                     output,
                     lost: 0,
+                    mid_line: false,
                     notice,
                 }),
             }),
@@ -122,7 +128,8 @@ impl BufferedSink {
     /// writer write the batch at once.
     pub fn push(&self, line: &[u8], urgent: bool) {
         let mut state = lock(&self.shared.state);
-        if !state.writer_running {
+        if !state.writer_running || state.writer_exited {
+            // No writer (not started, or gone): the caller writes.
             drop(state);
             lock(&self.shared.writing).write(line);
             return;
@@ -170,19 +177,29 @@ impl BufferedSink {
     /// written at once by the caller; a failure to start it is reported on
     /// stderr and leaves it so.
     pub fn start_writer(&self) {
-        if self.writer.get().is_some() {
-            return;
+        {
+            // Claimed under the lock: two calls cannot start two writers.
+            let mut state = lock(&self.shared.state);
+            if state.writer_running {
+                return;
+            }
+            state.writer_running = true;
         }
         let shared = Arc::clone(&self.shared);
         let spawned = std::thread::Builder::new()
-            .name("log-flush".to_owned())
+            .name(WRITER_THREAD.to_owned())
             .spawn(move || shared.write_batches());
         match spawned {
             Ok(handle) => {
-                lock(&self.shared.state).writer_running = true;
                 let _ = self.writer.set(handle);
             }
             Err(error) => {
+                let pending = {
+                    let mut state = lock(&self.shared.state);
+                    state.writer_running = false;
+                    std::mem::take(&mut state.bytes)
+                };
+                lock(&self.shared.writing).write(&pending);
                 eprintln!("anon: cannot start the log writer thread ({error}); log lines are written one by one");
             }
         }
@@ -226,6 +243,16 @@ impl Shared {
     /// (cut short by size, urgency or closing), writes the batch, and again,
     /// until the sink closes (then it writes what is left).
     fn write_batches(&self) {
+        // However the writer ends (closing, or a panic in the output), its
+        // end is recorded and waiting flushes are woken.
+        struct Exit<'a>(&'a Shared);
+        impl Drop for Exit<'_> {
+            fn drop(&mut self) {
+                lock(&self.0.state).writer_exited = true;
+                self.0.drained.notify_all();
+            }
+        }
+        let _exit = Exit(self);
         let mut batch = Vec::new();
         loop {
             let mut state = lock(&self.state);
@@ -261,12 +288,10 @@ impl Shared {
 
             let mut state = lock(&self.state);
             state.done = upto;
+            self.drained.notify_all();
             if closed && state.bytes.is_empty() {
-                state.writer_exited = true;
-                self.drained.notify_all();
                 return;
             }
-            self.drained.notify_all();
         }
     }
 }
@@ -276,16 +301,38 @@ impl Writing {
     /// again, the line reporting what was lost before.
     fn write(&mut self, bytes: &[u8]) {
         if !bytes.is_empty() {
+            if self.mid_line {
+                // A refused write left half a line: end it first.
+                if write_patiently(&mut *self.output, b"\n") > 0 {
+                    self.lost += bytes.len() as u64;
+                    return;
+                }
+                self.mid_line = false;
+            }
             let refused = write_patiently(&mut *self.output, bytes);
             if refused > 0 {
                 self.lost += refused as u64;
+                self.note_partial(bytes, refused);
                 return;
             }
         }
         if self.lost > 0 {
             let notice = (self.notice)(self.lost);
-            self.lost = write_patiently(&mut *self.output, &notice) as u64;
+            let refused = write_patiently(&mut *self.output, &notice);
+            if refused == 0 {
+                self.lost = 0;
+            } else {
+                // The count stands; it is reported with the next success.
+                self.note_partial(&notice, refused);
+            }
         }
+    }
+
+    /// Remembers whether a write of `bytes` whose last `refused` bytes were
+    /// refused stopped inside a line.
+    fn note_partial(&mut self, bytes: &[u8], refused: usize) {
+        let written = bytes.len().saturating_sub(refused);
+        self.mid_line = written > 0 && bytes.get(written - 1) != Some(&b'\n');
     }
 }
 
@@ -342,6 +389,12 @@ mod tests {
         bytes: Arc<Mutex<Vec<u8>>>,
         refuse: Arc<Mutex<Option<ErrorKind>>>,
         stalled: Arc<(Mutex<bool>, Condvar)>,
+        /// Refuse loss notices (writes starting with `lost`).
+        refuse_notices: Arc<Mutex<bool>>,
+        /// Take at most this many more bytes, then refuse.
+        budget: Arc<Mutex<Option<usize>>>,
+        /// Panic in `write`.
+        panic: Arc<Mutex<bool>>,
     }
 
     impl Kept {
@@ -377,11 +430,25 @@ mod tests {
                 stalled = changed.wait(stalled).expect("not poisoned");
             }
             drop(stalled);
+            assert!(!*lock(&self.panic), "the output failed");
             if let Some(kind) = *lock(&self.refuse) {
                 return Err(kind.into());
             }
-            lock(&self.bytes).extend_from_slice(bytes);
-            Ok(bytes.len())
+            if *lock(&self.refuse_notices) && bytes.starts_with(b"lost") {
+                return Err(ErrorKind::BrokenPipe.into());
+            }
+            let mut budget = lock(&self.budget);
+            let taken = match &mut *budget {
+                Some(0) => return Err(ErrorKind::BrokenPipe.into()),
+                Some(left) => {
+                    let taken = bytes.len().min(*left);
+                    *left -= taken;
+                    taken
+                }
+                None => bytes.len(),
+            };
+            lock(&self.bytes).extend_from_slice(&bytes[..taken]);
+            Ok(taken)
         }
 
         fn flush(&mut self) -> std::io::Result<()> {
@@ -475,7 +542,7 @@ mod tests {
     #[test]
     fn a_stalled_output_never_blocks_the_caller_and_drops_are_reported() {
         let kept = Kept::default();
-        let sink = Arc::new(sink(&kept, LONG, Duration::from_millis(200)));
+        let sink = Arc::new(sink(&kept, LONG, Duration::from_secs(1)));
         sink.start_writer();
         kept.stall(true);
         // The writer takes this batch and blocks writing it.
@@ -547,6 +614,58 @@ mod tests {
         sink.push(b"again\n", true);
         sink.flush();
         assert_eq!(kept.text(), "back\nlost 15\nagain\n");
+    }
+
+    #[test]
+    fn a_refused_notice_keeps_the_whole_count_for_the_next_success() {
+        let kept = Kept::default();
+        let sink = sink(&kept, LONG, LONG);
+        sink.start_writer();
+        *lock(&kept.refuse) = Some(ErrorKind::BrokenPipe);
+        sink.push(b"gone\n", true);
+        sink.flush();
+        *lock(&kept.refuse) = None;
+        *lock(&kept.refuse_notices) = true;
+        sink.push(b"a\n", true);
+        sink.flush();
+        *lock(&kept.refuse_notices) = false;
+        sink.push(b"b\n", true);
+        sink.flush();
+        assert_eq!(kept.text(), "a\nb\nlost 5\n");
+    }
+
+    #[test]
+    fn a_line_cut_by_a_refused_write_is_ended_before_the_next_one() {
+        let kept = Kept::default();
+        let sink = sink(&kept, LONG, LONG);
+        sink.start_writer();
+        *lock(&kept.budget) = Some(3);
+        sink.push(b"hello\n", true);
+        sink.flush();
+        *lock(&kept.budget) = None;
+        sink.push(b"next\n", true);
+        sink.flush();
+        assert_eq!(kept.text(), "hel\nnext\nlost 3\n");
+    }
+
+    #[test]
+    fn when_the_writer_dies_callers_write_and_flushes_do_not_wait() {
+        let kept = Kept::default();
+        let sink = sink(&kept, LONG, LONG);
+        sink.start_writer();
+        *lock(&kept.panic) = true;
+        sink.push(b"kills the writer\n", true);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !lock(&sink.shared.state).writer_exited {
+            assert!(Instant::now() < deadline, "the writer did not stop");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        *lock(&kept.panic) = false;
+        let started = Instant::now();
+        sink.flush();
+        sink.push(b"written by the caller\n", false);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(kept.text().ends_with("written by the caller\n"));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use crate::log_sink::BufferedSink;
+use crate::log_sink::{BufferedSink, WRITER_THREAD};
 use crate::log_time::LogClock;
 use crate::settings::LogFormat;
 
@@ -98,13 +98,41 @@ fn filters(level: log::LevelFilter) -> env_logger::Builder {
     builder
 }
 
-/// Writes what the logger still holds before the default panic message.
+/// Reports a panic as an error log line, through the logger rather than
+/// straight to stderr (which may be stalled), and waits a bounded time for
+/// it and the lines before it to be written — except on the writer thread
+/// itself, which cannot wait for itself.
 fn flush_on_panic() {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        log::logger().flush();
-        previous(info);
+    std::panic::set_hook(Box::new(|info| {
+        let thread = std::thread::current();
+        let location = info
+            .location()
+            .map(|at| format!("{}:{}:{}", at.file(), at.line(), at.column()))
+            .unwrap_or_else(|| "an unknown place".to_owned());
+        let backtrace = std::backtrace::Backtrace::capture();
+        let trace = match backtrace.status() {
+            std::backtrace::BacktraceStatus::Captured => format!("\n{backtrace}"),
+            _ => String::new(),
+        };
+        log::error!(
+            target: "anon::panic",
+            "thread '{}' panicked at {location}: {}{trace}",
+            thread.name().unwrap_or("unnamed"),
+            panic_message(info.payload())
+        );
+        if thread.name() != Some(WRITER_THREAD) {
+            log::logger().flush();
+        }
     }));
+}
+
+/// A panic's message: its payload when it is text.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
 }
 
 /// The process logger: `env_logger`'s filters, lines formatted into a

@@ -19,6 +19,19 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// A running `anon serve`, killed if a test ends (or fails) without
+/// stopping it.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// `anon serve` against `simulator`, its stderr going to `stderr`.
 fn serve(
     simulator: &Simulator,
@@ -26,9 +39,9 @@ fn serve(
     port: u16,
     extra: &[(&str, &str)],
     stderr: Stdio,
-) -> Child {
+) -> Running {
     let app = simulator.app();
-    Command::new(env!("CARGO_BIN_EXE_anon"))
+    let child = Command::new(env!("CARGO_BIN_EXE_anon"))
         .arg("serve")
         .env_clear()
         .env("PUMBLE_APP_ID", &app.app_id)
@@ -45,7 +58,8 @@ fn serve(
         .stdout(Stdio::null())
         .stderr(stderr)
         .spawn()
-        .expect("anon serve starts")
+        .expect("anon serve starts");
+    Running(child)
 }
 
 /// A keep-alive connection sending `GET path` and reading the status.
@@ -96,7 +110,7 @@ fn wait_until_answering(address: SocketAddr) {
     }
 }
 
-fn sigterm(child: &Child) {
+fn sigterm(Running(child): &Running) {
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -106,7 +120,7 @@ fn sigterm(child: &Child) {
 
 /// How long `child` took to exit, or `None` when it did not within `limit`
 /// (it is then killed).
-fn exits_within(child: &mut Child, limit: Duration) -> Option<Duration> {
+fn exits_within(Running(child): &mut Running, limit: Duration) -> Option<Duration> {
     let started = Instant::now();
     while started.elapsed() < limit {
         if child
@@ -137,7 +151,7 @@ fn a_log_reader_that_stops_reading_stops_neither_answers_nor_sigterm() {
         &[("SHUTDOWN_TIMEOUT_SECS", "2")],
         Stdio::piped(),
     );
-    let unread = child.stderr.take();
+    let unread = child.0.stderr.take();
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     wait_until_answering(address);
     // About 300 bytes of log line each (the path is logged up to 200
