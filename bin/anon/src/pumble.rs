@@ -72,16 +72,25 @@ impl std::fmt::Display for LoggableClientError<'_> {
     }
 }
 
-/// A short identifier such as `CHANNEL_NOT_FOUND` or `4001`: capitals,
-/// digits, `_`, `-`, `.` — nothing a sentence or an id (lower-case hex, or
-/// a long run of digits) is written in.
+/// A short identifier such as `CHANNEL_NOT_FOUND` or `4001`: words of
+/// capitals and digits joined by `_`, `-` or `.`, starting with a capital,
+/// or a number of at most six digits — nothing a sentence is written in, and
+/// no word that mixes digits and letters over seven characters (an id, even
+/// upper-cased, such as `6571F2B5C6E1B40D0E8E6F0A`).
 fn is_code_shaped(code: &str) -> bool {
     let all_digits = code.bytes().all(|b| b.is_ascii_digit());
-    (1..=64).contains(&code.len())
-        && (!all_digits || code.len() <= 6)
-        && code.bytes().all(|b| {
-            b.is_ascii_uppercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'.')
-        })
+    if all_digits {
+        return (1..=6).contains(&code.len());
+    }
+    let starts_with_capital = code.bytes().next().is_some_and(|b| b.is_ascii_uppercase());
+    let plain_words = code.split(['_', '-', '.']).all(|word| {
+        let mixed = word.bytes().any(|b| b.is_ascii_digit())
+            && word.bytes().any(|b| b.is_ascii_uppercase());
+        word.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            && !(mixed && word.len() >= 8)
+    });
+    code.len() <= 64 && starts_with_capital && plain_words
 }
 
 /// Why an OAuth code exchange failed.
@@ -193,8 +202,15 @@ mod tests {
             answer(Some("4001")).to_string(),
             "Pumble answered HTTP 400 (4001)"
         );
+        assert_eq!(
+            answer(Some("ERR_V2.MISSING-SCOPE")).to_string(),
+            "Pumble answered HTTP 400 (ERR_V2.MISSING-SCOPE)"
+        );
         for not_a_code in [
             "u_author",
+            "6571F2B5C6E1B40D0E8E6F0A",
+            "CHANNEL_6571F2B5C6E1",
+            "_LEADING",
             "6571f2b5c6e1b40d0e8e6f0a",
             "1234567890",
             "USER u_author",
