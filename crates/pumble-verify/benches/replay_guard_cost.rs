@@ -1,0 +1,83 @@
+//! What the replay guard adds to each verification, at a busy server's rate.
+//!
+//! `cargo bench -p pumble-verify --bench replay_guard_cost`. The same
+//! pre-signed requests — unique, `RATE` a second over `SECONDS` seconds, all
+//! inside the window — are verified by a verifier without a guard and by one
+//! with a guard large enough for all of them; the difference is the guard's
+//! cost. Rounds alternate the two and the best round of each is reported.
+
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use pumble_verify::{sign, Verifier};
+
+const SECRET: &str = "xpss-00000000000000000000000000000000";
+/// Requests a second (the order of the `anon` server's one-core maximum).
+const RATE: u64 = 55_000;
+/// Seconds of traffic.
+const SECONDS: u64 = 12;
+const ROUNDS: usize = 5;
+
+struct Request {
+    timestamp: String,
+    signature: String,
+    body: Vec<u8>,
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; arguments are ignored.
+    let now_ms: u64 = 1_717_000_000_000;
+    let now = UNIX_EPOCH + Duration::from_millis(now_ms);
+    let total = RATE * SECONDS;
+    // Timestamps from 20 s ago onwards, RATE a second.
+    let first_ms = now_ms - 20_000;
+    let requests: Vec<Request> = (0..total)
+        .map(|n| {
+            let timestamp = (first_ms + n * 1000 / RATE).to_string();
+            let body = format!(
+                r#"{{"messageType":"SLASH_COMMAND","slashCommand":"/anon","text":"bench {n}","userId":"u_{}","workspaceId":"ws_1"}}"#,
+                n % 500
+            )
+            .into_bytes();
+            let signature = sign(SECRET, &timestamp, &body);
+            Request {
+                timestamp,
+                signature,
+                body,
+            }
+        })
+        .collect();
+    let run = |verifier: &Verifier| -> Duration {
+        let started = Instant::now();
+        for request in &requests {
+            let outcome = verifier.verify_signature_at(
+                Some(&request.timestamp),
+                Some(&request.signature),
+                &request.body,
+                now,
+            );
+            assert!(outcome.is_ok(), "{outcome:?}");
+        }
+        started.elapsed()
+    };
+    let (mut plain, mut guarded) = (Duration::MAX, Duration::MAX);
+    for _ in 0..ROUNDS {
+        let without = Verifier::new(SECRET).expect("valid secret");
+        plain = plain.min(run(&without));
+        let with = Verifier::builder()
+            .secret(SECRET)
+            .replay_guard(usize::try_from(total).unwrap_or(usize::MAX))
+            .build()
+            .expect("valid configuration");
+        guarded = guarded.min(run(&with));
+    }
+    let per_request = |elapsed: Duration| elapsed.as_nanos() as f64 / total as f64;
+    println!(
+        "replay guard cost: {total} unique requests, {RATE}/s over {SECONDS} s, best of {ROUNDS} rounds"
+    );
+    println!(
+        "verify without guard {:.0} ns/request, with guard {:.0} ns/request: the guard adds {:.0} ns",
+        per_request(plain),
+        per_request(guarded),
+        per_request(guarded) - per_request(plain)
+    );
+}
