@@ -26,7 +26,7 @@ const FLUSH_WAIT: Duration = Duration::from_secs(2);
 /// already installed.
 ///
 /// Lines are collected in memory and written in batches by a writer thread
-/// (`crate::log_sink`): at most [`FLUSH_DELAY`] after the first line of a
+/// (`crate::log_sink`): at most `FLUSH_DELAY` (50 ms) after the first line of a
 /// batch, as soon as the batch passes [`crate::log_sink::FLUSH_BYTES`], and
 /// at once for a warning, an error, `log::logger().flush()` (which `anon
 /// serve` calls before exiting, once its runtime has stopped) and a panic.
@@ -34,7 +34,7 @@ const FLUSH_WAIT: Duration = Duration::from_secs(2);
 /// request lines, and when stderr stalls (a log reader that stopped reading)
 /// requests are still answered — lines past
 /// [`crate::log_sink::MAX_PENDING_BYTES`] are dropped, a flush waits at most
-/// [`FLUSH_WAIT`], and a warning says how many bytes were lost once stderr
+/// `FLUSH_WAIT` (2 s), and a warning says how many bytes were lost once stderr
 /// takes lines again.
 pub fn init(level: log::LevelFilter, format: LogFormat) -> Result<(), log::SetLoggerError> {
     let notice = Box::new(move |lost: u64| {
