@@ -303,13 +303,13 @@ impl Writing {
         if !bytes.is_empty() {
             if self.mid_line {
                 // A refused write left half a line: end it first.
-                if write_patiently(&mut *self.output, b"\n") > 0 {
+                if write_patiently(&mut *self.output, b"\n", WOULD_BLOCK_PATIENCE) > 0 {
                     self.lost += bytes.len() as u64;
                     return;
                 }
                 self.mid_line = false;
             }
-            let refused = write_patiently(&mut *self.output, bytes);
+            let refused = write_patiently(&mut *self.output, bytes, WOULD_BLOCK_PATIENCE);
             if refused > 0 {
                 self.lost += refused as u64;
                 self.note_partial(bytes, refused);
@@ -318,7 +318,7 @@ impl Writing {
         }
         if self.lost > 0 {
             let notice = (self.notice)(self.lost);
-            let refused = write_patiently(&mut *self.output, &notice);
+            let refused = write_patiently(&mut *self.output, &notice, WOULD_BLOCK_PATIENCE);
             if refused == 0 {
                 self.lost = 0;
             } else {
@@ -338,29 +338,40 @@ impl Writing {
 
 /// Writes `bytes`, retrying interruptions and, for a while, writes that
 /// would block; returns how many bytes the output finally refused.
-fn write_patiently(output: &mut dyn Write, bytes: &[u8]) -> usize {
-    let mut rest = bytes;
+///
+/// Giving up on an output that would block happens only between lines: a
+/// line already begun is finished first (however long the output takes), so
+/// a stalled non-blocking pipe never gets half a line.
+fn write_patiently(output: &mut dyn Write, bytes: &[u8], patience: Duration) -> usize {
+    let mut written = 0;
     let mut waited = Duration::ZERO;
-    while !rest.is_empty() {
+    while written < bytes.len() {
+        let rest = bytes.get(written..).unwrap_or_default();
         match output.write(rest) {
             Ok(0) => break,
-            Ok(n) => rest = rest.get(n..).unwrap_or_default(),
+            Ok(n) => written += n,
             Err(error) if error.kind() == ErrorKind::Interrupted => {}
-            Err(error)
-                if error.kind() == ErrorKind::WouldBlock && waited < WOULD_BLOCK_PATIENCE =>
-            {
-                let pause = Duration::from_millis(1);
+            Err(error) if error.kind() == ErrorKind::WouldBlock => {
+                let between_lines = written == 0 || bytes.get(written - 1) == Some(&b'\n');
+                if waited >= patience && between_lines {
+                    break;
+                }
+                let pause = if waited < patience {
+                    Duration::from_millis(1)
+                } else {
+                    Duration::from_millis(10)
+                };
                 std::thread::sleep(pause);
                 waited += pause;
             }
             Err(_) => break,
         }
     }
-    if rest.is_empty() && output.flush().is_err() {
+    if written == bytes.len() && output.flush().is_err() {
         // Written but not flushed: the bytes are with the output already.
         return 0;
     }
-    rest.len()
+    bytes.len() - written
 }
 
 /// Whether a line that grew the pending batch from `before` to `after` bytes
@@ -666,6 +677,63 @@ mod tests {
         sink.push(b"written by the caller\n", false);
         assert!(started.elapsed() < Duration::from_secs(5));
         assert!(kept.text().ends_with("written by the caller\n"));
+    }
+
+    /// An output following a script of `(blocks, take)` steps: would block
+    /// `blocks` times, or (with `blocks` 0) take up to `take` bytes; past
+    /// the script it would block for ever (a full non-blocking pipe nobody
+    /// reads).
+    struct Scripted {
+        kept: Kept,
+        script: std::collections::VecDeque<(usize, usize)>,
+    }
+
+    impl Write for Scripted {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            match self.script.front_mut() {
+                Some((0, take)) => {
+                    let taken = bytes.len().min(*take);
+                    lock(&self.kept.bytes).extend_from_slice(&bytes[..taken]);
+                    self.script.pop_front();
+                    Ok(taken)
+                }
+                Some((blocks, _)) => {
+                    *blocks -= 1;
+                    if *blocks == 0 {
+                        self.script.pop_front();
+                    }
+                    Err(ErrorKind::WouldBlock.into())
+                }
+                None => Err(ErrorKind::WouldBlock.into()),
+            }
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn an_output_that_would_block_mid_line_still_gets_whole_lines() {
+        let kept = Kept::default();
+        // 5 bytes taken, then blocked well past the patience (inside the
+        // first line), then the rest of that line taken, then blocked.
+        let mut output = Scripted {
+            kept: kept.clone(),
+            script: [(0, 5), (60, 0), (0, 6)].into_iter().collect(),
+        };
+        let patience = Duration::from_millis(20);
+        let refused = write_patiently(&mut output, b"first line\nsecond line\n", patience);
+        assert_eq!(kept.text(), "first line\n");
+        assert_eq!(refused, 12);
+        // Blocked from the start: refused whole once the patience runs out.
+        let kept = Kept::default();
+        let mut output = Scripted {
+            kept: kept.clone(),
+            script: std::collections::VecDeque::new(),
+        };
+        assert_eq!(write_patiently(&mut output, b"line\n", patience), 5);
+        assert_eq!(kept.len(), 0);
     }
 
     #[test]
