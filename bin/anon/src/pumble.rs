@@ -72,25 +72,20 @@ impl std::fmt::Display for LoggableClientError<'_> {
     }
 }
 
-/// A short identifier such as `CHANNEL_NOT_FOUND` or `4001`: words of
-/// capitals and digits joined by `_`, `-` or `.`, starting with a capital,
-/// or a number of at most six digits — nothing a sentence is written in, and
-/// no word that mixes digits and letters over seven characters (an id, even
-/// upper-cased, such as `6571F2B5C6E1B40D0E8E6F0A`).
+/// A short identifier such as `CHANNEL_NOT_FOUND` or `4001`: words of at
+/// least two capital letters (no digits) joined by `_`, `-` or `.`, or a
+/// number of at most six digits. Nothing a sentence is written in, and no
+/// id: Pumble's ids mix digits and letters (`6571F2B5C6E1B40D0E8E6F0A`, even
+/// upper-cased), and prefixed ids such as the simulator's `u_alice` start
+/// with a one-letter word (`U_ALICE`).
 fn is_code_shaped(code: &str) -> bool {
-    let all_digits = code.bytes().all(|b| b.is_ascii_digit());
-    if all_digits {
+    if code.bytes().all(|b| b.is_ascii_digit()) {
         return (1..=6).contains(&code.len());
     }
-    let starts_with_capital = code.bytes().next().is_some_and(|b| b.is_ascii_uppercase());
-    let plain_words = code.split(['_', '-', '.']).all(|word| {
-        let mixed = word.bytes().any(|b| b.is_ascii_digit())
-            && word.bytes().any(|b| b.is_ascii_uppercase());
-        word.bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-            && !(mixed && word.len() >= 8)
-    });
-    code.len() <= 64 && starts_with_capital && plain_words
+    code.len() <= 64
+        && code
+            .split(['_', '-', '.'])
+            .all(|word| word.len() >= 2 && word.bytes().all(|b| b.is_ascii_uppercase()))
 }
 
 /// Why an OAuth code exchange failed.
@@ -203,13 +198,16 @@ mod tests {
             "Pumble answered HTTP 400 (4001)"
         );
         assert_eq!(
-            answer(Some("ERR_V2.MISSING-SCOPE")).to_string(),
-            "Pumble answered HTTP 400 (ERR_V2.MISSING-SCOPE)"
+            answer(Some("ERR.MISSING-SCOPE")).to_string(),
+            "Pumble answered HTTP 400 (ERR.MISSING-SCOPE)"
         );
         for not_a_code in [
             "u_author",
+            "U_AUTHOR",
+            "U_NOBODY_USER",
             "6571F2B5C6E1B40D0E8E6F0A",
             "CHANNEL_6571F2B5C6E1",
+            "ERR_V2",
             "_LEADING",
             "6571f2b5c6e1b40d0e8e6f0a",
             "1234567890",
