@@ -256,6 +256,29 @@ fn a_known_type_with_missing_fields_is_malformed() {
 }
 
 #[test]
+fn a_key_given_twice_gets_the_same_answer_however_it_is_written() {
+    let server = start();
+    // As for every other message type, the last value of a repeated key
+    // wins, whether the repeat is plain, escaped or a routing field.
+    let rest = r#""userId":"u_bob","channelId":"ch_dm_bot_bob","workspaceId":"ws_1","triggerId":"trg_dup""#;
+    for (n, repeated) in [
+        r#""text":"","text":"""#,
+        r#""text":"","te\u0078t":"""#,
+        r#""messageType":"SLASH_COMMAND","text":"""#,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let body = format!(
+            r#"{{"messageType":"SLASH_COMMAND","slashCommand":"/anon-block",{repeated},{}}}"#,
+            rest.replace("trg_dup", &format!("trg_dup_{n}"))
+        );
+        let answer = server.post_signed(body.as_bytes());
+        assert_eq!(answer.status, 200, "{body}: {}", answer.body);
+    }
+}
+
+#[test]
 fn a_slash_command_is_acknowledged_at_once() {
     let server = start();
     // The shape of the shared fixture `slash_anon_block.json`.

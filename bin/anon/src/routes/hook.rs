@@ -245,7 +245,13 @@ fn slash_command(request: &HttpRequest, state: &AppState, text: &str) -> HttpRes
         Ok(slot) => slot,
         Err(refused) => return refuse_slash(request, refused),
     };
-    match serde_json::from_str::<SlashCommandPayload>(text) {
+    // Straight from the bytes; a body that reads differently as a JSON
+    // value (a key given twice, where the value's last one wins) gets the
+    // same answer as every other message type, through the value.
+    let payload = serde_json::from_str::<SlashCommandPayload>(text).or_else(|_| {
+        serde_json::from_str::<Value>(text).and_then(serde_json::from_value::<SlashCommandPayload>)
+    });
+    match payload {
         Ok(payload) => slash_payload(request, slot, payload),
         Err(_) => {
             note(request, |n| n.kind = Some("SLASH_COMMAND"));
