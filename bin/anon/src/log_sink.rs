@@ -9,7 +9,8 @@
 //! [`MAX_PENDING_BYTES`] is dropped and counted, a flush waits at most the
 //! sink's flush wait, and the next successful write is followed by a line
 //! saying how many bytes were lost. A write that would block is retried for
-//! a while; bytes the output refuses are counted the same way. The writer
+//! a while, and given up only between lines (a line begun is finished);
+//! bytes the output refuses are counted the same way. The writer
 //! waits on a condition over the batch itself (not a wake-up token), so a
 //! wake-up that comes while it is busy writing is never lost. Dropping the
 //! sink writes what is pending (waiting at most the flush wait) and stops
