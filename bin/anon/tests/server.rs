@@ -240,6 +240,9 @@ fn an_unknown_message_type_gets_a_clear_400() {
         &br#"{"messageType":"DYNAMIC_MENU","workspaceId":"ws_1"}"#[..],
         &br#"{"workspaceId":"ws_1"}"#[..],
         &br#"[1,2,3]"#[..],
+        // An array is not read field by field as if it were an object.
+        &br#"["SLASH_COMMAND","ws_1"]"#[..],
+        &br#" ["SLASH_COMMAND","/anon-block","","u_bob","ch_dm_bot_bob","ws_1","trg_9"]"#[..],
     ] {
         let answer = server.post_signed(body);
         assert_eq!(answer.status, 400);

@@ -1,6 +1,5 @@
 //! The HTTP routes.
 
-pub mod envelope;
 pub mod health;
 pub mod hook;
 pub mod manifest;
