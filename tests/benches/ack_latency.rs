@@ -428,6 +428,31 @@ fn run() -> BenchResult<()> {
 
     drop(anon);
 
+    // ----- production defaults under a flood (memory) ------------------------------------
+    // The runs above raise the replay guard's capacity so that no request is
+    // refused, and the guard then holds every request of the run. With the
+    // default capacity (200 000) a flood fills it and later requests are
+    // answered 503 at once: this phase measures the memory an operator's
+    // server holds under a flood, on the same (installed) database.
+    command
+        .env_remove("REPLAY_GUARD_CAPACITY")
+        .env("PORT", free_port()?.to_string());
+    let log_file =
+        std::fs::File::create(dir.path().join("anon-defaults.log")).map_err(|e| e.to_string())?;
+    let defaults = spawn_pinned(taskset.as_deref(), &mut command, Stdio::from(log_file))?;
+    let defaults_port = command
+        .get_envs()
+        .find(|(key, _)| *key == "PORT")
+        .and_then(|(_, value)| value?.to_str()?.parse().ok())
+        .ok_or("the flood phase's port")?;
+    let defaults_addr = SocketAddr::from(([127, 0, 0, 1], defaults_port));
+    first_answer(defaults_addr, Instant::now(), Duration::from_secs(10))?;
+    let defaults_peak = Arc::new(AtomicU64::new(0));
+    let defaults_sampler = rss_sampler(defaults.id(), Arc::clone(&defaults_peak));
+    let flood = load(defaults_addr, &signed, None, &secret, DURATION)?;
+    defaults_sampler.stop();
+    drop(defaults);
+
     // ----- report -------------------------------------------------------------------------------
     println!();
     println!(
@@ -503,6 +528,12 @@ fn run() -> BenchResult<()> {
         mib(Some(peak.load(Ordering::Relaxed)).filter(|p| *p > 0)),
         mib(anon_after_rss),
         mib(baseline_rss)
+    );
+    println!(
+        "with production defaults (REPLAY_GUARD_CAPACITY 200 000), under a {}s flood: peak resident memory {} (target < 30 MiB); answers {} (503: the guard is full and refuses at once)",
+        DURATION.as_secs(),
+        mib(Some(defaults_peak.load(Ordering::Relaxed)).filter(|p| *p > 0)),
+        flood.statuses()
     );
     let remembered: u64 = anon_total_requests;
     let guard_mib = |bytes_per_entry: u64| (remembered * bytes_per_entry) as f64 / 1_048_576.0;
