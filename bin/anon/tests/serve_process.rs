@@ -110,6 +110,31 @@ fn wait_until_answering(address: SocketAddr) {
     }
 }
 
+/// A simulator and `anon serve` against it, answering, with `extra`
+/// settings and its stderr going to `stderr`.
+struct Setup {
+    simulator: Simulator,
+    /// Holds the database until the test ends.
+    _dir: tempfile::TempDir,
+    server: Running,
+    address: SocketAddr,
+}
+
+fn start_serving(extra: &[(&str, &str)], stderr: Stdio) -> Setup {
+    let simulator = Simulator::start(Seed::standard()).expect("simulator");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let server = serve(&simulator, &dir.path().join("anon.db"), port, extra, stderr);
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    wait_until_answering(address);
+    Setup {
+        simulator,
+        _dir: dir,
+        server,
+        address,
+    }
+}
+
 fn sigterm(Running(child): &Running) {
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -139,21 +164,11 @@ fn exits_within(Running(child): &mut Running, limit: Duration) -> Option<Duratio
 
 #[test]
 fn a_log_reader_that_stops_reading_stops_neither_answers_nor_sigterm() {
-    let simulator = Simulator::start(Seed::standard()).expect("simulator");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let port = free_port();
     // stderr is a pipe nobody reads: once its buffer (64 KiB) is full, every
     // write to it blocks.
-    let mut child = serve(
-        &simulator,
-        &dir.path().join("anon.db"),
-        port,
-        &[("SHUTDOWN_TIMEOUT_SECS", "2")],
-        Stdio::piped(),
-    );
-    let unread = child.0.stderr.take();
-    let address = SocketAddr::from(([127, 0, 0, 1], port));
-    wait_until_answering(address);
+    let mut setup = start_serving(&[("SHUTDOWN_TIMEOUT_SECS", "2")], Stdio::piped());
+    let address = setup.address;
+    let unread = setup.server.0.stderr.take();
     // About 300 bytes of log line each (the path is logged up to 200
     // characters): 2 MiB in all, past the pipe and the logger's 1 MiB batch.
     let path = format!("/nope/{}", "a".repeat(190));
@@ -166,29 +181,22 @@ fn a_log_reader_that_stops_reading_stops_neither_answers_nor_sigterm() {
     }
     assert_eq!(connection.get("/health").expect("answered"), 200);
     drop(connection);
-    sigterm(&child);
-    let exited = exits_within(&mut child, Duration::from_secs(15));
+    sigterm(&setup.server);
+    let exited = exits_within(&mut setup.server, Duration::from_secs(15));
     assert!(exited.is_some(), "anon serve ignored SIGTERM");
     drop(unread);
 }
 
 #[test]
 fn sigterm_is_not_held_up_by_a_pumble_call_that_hangs() {
-    let simulator = Simulator::start(Seed::standard()).expect("simulator");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let port = free_port();
-    let mut child = serve(
-        &simulator,
-        &dir.path().join("anon.db"),
-        port,
+    let mut setup = start_serving(
         &[
             ("PUMBLE_HTTP_TIMEOUT_SECS", "120"),
             ("SHUTDOWN_TIMEOUT_SECS", "1"),
         ],
         Stdio::null(),
     );
-    let address = SocketAddr::from(([127, 0, 0, 1], port));
-    wait_until_answering(address);
+    let (simulator, address) = (&setup.simulator, setup.address);
     let driver = simulator.driver(&format!("http://{address}"));
     let install = driver
         .oauth_install(standard::CAROL, None)
@@ -211,10 +219,10 @@ fn sigterm_is_not_held_up_by_a_pumble_call_that_hangs() {
         assert!(Instant::now() < deadline, "no call reached the simulator");
         std::thread::sleep(Duration::from_millis(20));
     }
-    sigterm(&child);
+    sigterm(&setup.server);
     // The drain (1 s), the runtime's stop (1 s) and the last flush: nowhere
     // near the two minutes the hanging call could take.
-    let exited = exits_within(&mut child, Duration::from_secs(15));
+    let exited = exits_within(&mut setup.server, Duration::from_secs(15));
     assert!(
         exited.is_some(),
         "anon serve waited for the hanging Pumble call"
