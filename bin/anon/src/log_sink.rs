@@ -130,9 +130,13 @@ impl BufferedSink {
     pub fn push(&self, line: &[u8], urgent: bool) {
         let mut state = lock(&self.shared.state);
         if !state.writer_running || state.writer_exited {
-            // No writer (not started, or gone): the caller writes.
+            // No writer (not started, or gone): the caller writes, after
+            // whatever a writer that died left behind.
+            let left = std::mem::take(&mut state.bytes);
             drop(state);
-            lock(&self.shared.writing).write(line);
+            let mut writing = lock(&self.shared.writing);
+            writing.write(&left);
+            writing.write(line);
             return;
         }
         let before = state.bytes.len();
@@ -156,8 +160,15 @@ impl BufferedSink {
         if !state.writer_running {
             return;
         }
+        if state.writer_exited {
+            // The writer died: what it left is written here.
+            let left = std::mem::take(&mut state.bytes);
+            drop(state);
+            lock(&self.shared.writing).write(&left);
+            return;
+        }
         let target = state.accepted;
-        if state.done >= target || state.writer_exited {
+        if state.done >= target {
             return;
         }
         state.hurry = true;
@@ -672,12 +683,18 @@ mod tests {
             assert!(Instant::now() < deadline, "the writer did not stop");
             std::thread::sleep(Duration::from_millis(2));
         }
+        // A line pushed while the writer was dying is left in the batch.
+        {
+            let mut state = lock(&sink.shared.state);
+            state.bytes.extend_from_slice(b"left behind\n");
+        }
         *lock(&kept.panic) = false;
         let started = Instant::now();
         sink.flush();
+        assert_eq!(kept.text(), "left behind\n");
         sink.push(b"written by the caller\n", false);
         assert!(started.elapsed() < Duration::from_secs(5));
-        assert!(kept.text().ends_with("written by the caller\n"));
+        assert_eq!(kept.text(), "left behind\nwritten by the caller\n");
     }
 
     /// An output following a script of `(blocks, take)` steps: would block
