@@ -133,10 +133,13 @@ impl BufferedSink {
             // No writer (not started, or gone): the caller writes, after
             // whatever a writer that died left behind.
             let left = std::mem::take(&mut state.bytes);
+            let dropped = std::mem::take(&mut state.dropped);
             drop(state);
-            let mut writing = lock(&self.shared.writing);
-            writing.write(&left);
-            writing.write(line);
+            self.shared.write_here(|writing| {
+                writing.lost += dropped;
+                writing.write(&left);
+                writing.write(line);
+            });
             return;
         }
         let before = state.bytes.len();
@@ -163,8 +166,12 @@ impl BufferedSink {
         if state.writer_exited {
             // The writer died: what it left is written here.
             let left = std::mem::take(&mut state.bytes);
+            let dropped = std::mem::take(&mut state.dropped);
             drop(state);
-            lock(&self.shared.writing).write(&left);
+            self.shared.write_here(|writing| {
+                writing.lost += dropped;
+                writing.write(&left);
+            });
             return;
         }
         let target = state.accepted;
@@ -209,10 +216,15 @@ impl BufferedSink {
                 let pending = {
                     let mut state = lock(&self.shared.state);
                     state.writer_running = false;
+                    self.shared.drained.notify_all();
                     std::mem::take(&mut state.bytes)
                 };
-                lock(&self.shared.writing).write(&pending);
-                eprintln!("anon: cannot start the log writer thread ({error}); log lines are written one by one");
+                self.shared.write_here(|writing| writing.write(&pending));
+                // Not `eprintln!`, which panics when stderr refuses.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "anon: cannot start the log writer thread ({error}); log lines are written one by one"
+                );
             }
         }
     }
@@ -250,7 +262,29 @@ impl Drop for BufferedSink {
     }
 }
 
+thread_local! {
+    /// Set while this thread writes to the output itself: a line logged
+    /// meanwhile (by a panic in the output) is dropped, not deadlocked on.
+    static WRITING_HERE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 impl Shared {
+    /// Runs `write` with the output on the calling thread (no writer runs).
+    fn write_here(&self, write: impl FnOnce(&mut Writing)) {
+        if WRITING_HERE.with(std::cell::Cell::get) {
+            return;
+        }
+        WRITING_HERE.with(|flag| flag.set(true));
+        struct Reset;
+        impl Drop for Reset {
+            fn drop(&mut self) {
+                WRITING_HERE.with(|flag| flag.set(false));
+            }
+        }
+        let _reset = Reset;
+        write(&mut lock(&self.writing));
+    }
+
     /// The writer thread: waits for a batch's first line, then for the delay
     /// (cut short by size, urgency or closing), writes the batch, and again,
     /// until the sink closes (then it writes what is left).
@@ -312,15 +346,18 @@ impl Writing {
     /// Writes `bytes` (when there are any), then, once a write succeeds
     /// again, the line reporting what was lost before.
     fn write(&mut self, bytes: &[u8]) {
-        if !bytes.is_empty() {
-            if self.mid_line {
-                // A refused write left half a line: end it first.
-                if write_patiently(&mut *self.output, b"\n", WOULD_BLOCK_PATIENCE) > 0 {
-                    self.lost += bytes.len() as u64;
-                    return;
-                }
-                self.mid_line = false;
+        if bytes.is_empty() && self.lost == 0 {
+            return;
+        }
+        if self.mid_line {
+            // A refused write left half a line: end it first.
+            if write_patiently(&mut *self.output, b"\n", WOULD_BLOCK_PATIENCE) > 0 {
+                self.lost += bytes.len() as u64;
+                return;
             }
+            self.mid_line = false;
+        }
+        if !bytes.is_empty() {
             let refused = write_patiently(&mut *self.output, bytes, WOULD_BLOCK_PATIENCE);
             if refused > 0 {
                 self.lost += refused as u64;
@@ -344,7 +381,10 @@ impl Writing {
     /// refused stopped inside a line.
     fn note_partial(&mut self, bytes: &[u8], refused: usize) {
         let written = bytes.len().saturating_sub(refused);
-        self.mid_line = written > 0 && bytes.get(written - 1) != Some(&b'\n');
+        // Nothing written: the output is where it was.
+        if written > 0 {
+            self.mid_line = bytes.get(written - 1) != Some(&b'\n');
+        }
     }
 }
 
@@ -361,7 +401,11 @@ fn write_patiently(output: &mut dyn Write, bytes: &[u8], patience: Duration) -> 
         let rest = bytes.get(written..).unwrap_or_default();
         match output.write(rest) {
             Ok(0) => break,
-            Ok(n) => written += n,
+            Ok(n) => {
+                written += n;
+                // Patience counts time without progress.
+                waited = Duration::ZERO;
+            }
             Err(error) if error.kind() == ErrorKind::Interrupted => {}
             Err(error) if error.kind() == ErrorKind::WouldBlock => {
                 let between_lines = written == 0 || bytes.get(written - 1) == Some(&b'\n');

@@ -101,9 +101,16 @@ fn filters(level: log::LevelFilter) -> env_logger::Builder {
 /// Reports a panic as an error log line, through the logger rather than
 /// straight to stderr (which may be stalled), and waits a bounded time for
 /// it and the lines before it to be written — except on the writer thread
-/// itself, which cannot wait for itself.
+/// itself, which cannot wait for itself. With logging off, the default
+/// report is written instead.
 fn flush_on_panic() {
-    std::panic::set_hook(Box::new(|info| {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !log::log_enabled!(target: "anon::panic", log::Level::Error) {
+            // Logging is off (LOG_LEVEL=off): the default report, on stderr.
+            previous(info);
+            return;
+        }
         let thread = std::thread::current();
         let location = info
             .location()
