@@ -72,12 +72,67 @@ impl std::fmt::Display for LoggableClientError<'_> {
     }
 }
 
-/// A short identifier such as `CHANNEL_NOT_FOUND` or `4001`: words of at
-/// least two capital letters (no digits) joined by `_`, `-` or `.`, or a
-/// number of at most six digits. Nothing a sentence is written in, and no
-/// id: Pumble's ids mix digits and letters (`6571F2B5C6E1B40D0E8E6F0A`, even
-/// upper-cased), and prefixed ids such as the simulator's `u_alice` start
-/// with a one-letter word (`U_ALICE`).
+/// Words an error code may be made of to be logged. Pumble does not
+/// document its codes, so a code is logged only when every word of it is an
+/// error word like these: whatever else a server writes there (an echoed
+/// id, a channel name, a word of a message) is not logged.
+const ERROR_CODE_WORDS: &[&str] = &[
+    "ACCESS",
+    "ALLOWED",
+    "ALREADY",
+    "APP",
+    "BAD",
+    "BOT",
+    "CHANNEL",
+    "CODE",
+    "CONFLICT",
+    "DENIED",
+    "DISABLED",
+    "ERROR",
+    "EXISTS",
+    "EXPIRED",
+    "FORBIDDEN",
+    "FOUND",
+    "GRANT",
+    "IN",
+    "INSTALLED",
+    "INTERNAL",
+    "INVALID",
+    "LIMIT",
+    "LIMITED",
+    "MANY",
+    "MEDIA",
+    "MEMBER",
+    "MESSAGE",
+    "METHOD",
+    "MISSING",
+    "NAME",
+    "NOT",
+    "PAYLOAD",
+    "PERMISSION",
+    "RATE",
+    "REQUEST",
+    "REQUESTS",
+    "REQUIRED",
+    "SCOPE",
+    "SERVER",
+    "TAKEN",
+    "TOKEN",
+    "TOO",
+    "TYPE",
+    "UNAUTHORIZED",
+    "UNAVAILABLE",
+    "UNKNOWN",
+    "UNSUPPORTED",
+    "USER",
+    "VALIDATION",
+    "WORKSPACE",
+];
+
+/// A code such as `CHANNEL_NOT_FOUND` or `4001` that can be logged: words
+/// of [`ERROR_CODE_WORDS`] joined by `_`, `-` or `.`, or a number of at most
+/// six digits. Nothing else is: not an id (hex, or prefixed like the
+/// simulator's `U_ALICE`), not a name, not a word of a message.
 fn is_code_shaped(code: &str) -> bool {
     if code.bytes().all(|b| b.is_ascii_digit()) {
         return (1..=6).contains(&code.len());
@@ -85,7 +140,7 @@ fn is_code_shaped(code: &str) -> bool {
     code.len() <= 64
         && code
             .split(['_', '-', '.'])
-            .all(|word| word.len() >= 2 && word.bytes().all(|b| b.is_ascii_uppercase()))
+            .all(|word| ERROR_CODE_WORDS.contains(&word))
 }
 
 /// Why an OAuth code exchange failed.
@@ -198,12 +253,20 @@ mod tests {
             "Pumble answered HTTP 400 (4001)"
         );
         assert_eq!(
-            answer(Some("ERR.MISSING-SCOPE")).to_string(),
-            "Pumble answered HTTP 400 (ERR.MISSING-SCOPE)"
+            answer(Some("USER_NOT_IN_CHANNEL")).to_string(),
+            "Pumble answered HTTP 400 (USER_NOT_IN_CHANNEL)"
+        );
+        assert_eq!(
+            answer(Some("MISSING-SCOPE.ERROR")).to_string(),
+            "Pumble answered HTTP 400 (MISSING-SCOPE.ERROR)"
         );
         for not_a_code in [
             "u_author",
             "U_AUTHOR",
+            "CH_DM_BOT_BOB",
+            "RESIGN",
+            "HATE_MY_BOSS",
+            "USER_NOT_FOUND_",
             "U_NOBODY_USER",
             "6571F2B5C6E1B40D0E8E6F0A",
             "CHANNEL_6571F2B5C6E1",
