@@ -113,10 +113,12 @@ fn wait_until_answering(address: SocketAddr) {
 /// A simulator and `anon serve` against it, answering, with `extra`
 /// settings and its stderr going to `stderr`.
 struct Setup {
+    // Dropped in this order: the server is stopped before its simulator and
+    // its database folder go.
+    server: Running,
     simulator: Simulator,
     /// Holds the database until the test ends.
     _dir: tempfile::TempDir,
-    server: Running,
     address: SocketAddr,
 }
 
@@ -128,9 +130,9 @@ fn start_serving(extra: &[(&str, &str)], stderr: Stdio) -> Setup {
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     wait_until_answering(address);
     Setup {
+        server,
         simulator,
         _dir: dir,
-        server,
         address,
     }
 }

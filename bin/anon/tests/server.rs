@@ -262,22 +262,30 @@ fn a_known_type_with_missing_fields_is_malformed() {
 fn a_key_given_twice_gets_the_same_answer_however_it_is_written() {
     let server = start();
     // As for every other message type, the last value of a repeated key
-    // wins, whether the repeat is plain, escaped or a routing field.
-    let rest = r#""userId":"u_bob","channelId":"ch_dm_bot_bob","workspaceId":"ws_1","triggerId":"trg_dup""#;
+    // wins, whether the repeat is plain, escaped or a routing field: the
+    // first values here would be refused at once (an empty sender, an
+    // unknown message type), the last ones make a valid /anon-block.
+    let rest = r#""slashCommand":"/anon-block","text":"","channelId":"ch_dm_bot_bob","workspaceId":"ws_1""#;
     for (n, repeated) in [
-        r#""text":"","text":"""#,
-        r#""text":"","te\u0078t":"""#,
-        r#""messageType":"SLASH_COMMAND","text":"""#,
+        r#""messageType":"SLASH_COMMAND","userId":"","userId":"u_bob""#,
+        r#""messageType":"SLASH_COMMAND","userId":"","user\u0049d":"u_bob""#,
+        r#""messageType":"DYNAMIC_MENU","userId":"u_bob","messageType":"SLASH_COMMAND""#,
     ]
     .into_iter()
     .enumerate()
     {
-        let body = format!(
-            r#"{{"messageType":"SLASH_COMMAND","slashCommand":"/anon-block",{repeated},{}}}"#,
-            rest.replace("trg_dup", &format!("trg_dup_{n}"))
-        );
+        let body = format!(r#"{{{repeated},{rest},"triggerId":"trg_dup_{n}"}}"#);
         let answer = server.post_signed(body.as_bytes());
         assert_eq!(answer.status, 200, "{body}: {}", answer.body);
+    }
+    // The first values alone are refused, so the 200s above came from the
+    // last ones.
+    for first in [
+        r#""messageType":"SLASH_COMMAND","userId":"""#,
+        r#""messageType":"DYNAMIC_MENU","userId":"u_bob""#,
+    ] {
+        let body = format!(r#"{{{first},{rest},"triggerId":"trg_dup_first"}}"#);
+        assert_eq!(server.post_signed(body.as_bytes()).status, 400, "{body}");
     }
 }
 
