@@ -489,8 +489,18 @@ fn run() -> BenchResult<()> {
         let unsaturated =
             median(&busy_share.0) < SATURATED_SHARE || median(&busy_share.1) < SATURATED_SHARE;
         if unsaturated {
+            let client_bound = client_share
+                .0
+                .iter()
+                .chain(&client_share.1)
+                .any(|share| *share >= SATURATED_SHARE);
             println!(
-                "WARNING: a server used less than {SATURATED_SHARE} of its core: the throughput ratio above measured round trips more than capacity; the requests-per-CPU-second ratio below is the capacity figure (more BENCH_CLIENTS saturate the servers)"
+                "WARNING: a server used less than {SATURATED_SHARE} of its core: the throughput ratio above measured round trips more than capacity; the requests-per-CPU-second ratio below is the capacity figure ({})",
+                if client_bound {
+                    "the load generator's own core was the limit: more clients will not help"
+                } else {
+                    "more BENCH_CLIENTS would saturate the servers"
+                }
             );
         }
         if !client_share.0.is_empty() {
@@ -530,11 +540,16 @@ fn run() -> BenchResult<()> {
         mib(baseline_rss)
     );
     println!(
-        "with production defaults (REPLAY_GUARD_CAPACITY 200 000), under a {}s flood: peak resident memory {} (target < 30 MiB); answers {} (503: the guard is full and refuses at once)",
+        "with the default replay guard (REPLAY_GUARD_CAPACITY 200 000; otherwise as above), under a {}s flood: peak resident memory {} (target < 30 MiB); answers {} (503: the guard is full and refuses at once)",
         DURATION.as_secs(),
         mib(Some(defaults_peak.load(Ordering::Relaxed)).filter(|p| *p > 0)),
         flood.statuses()
     );
+    if !flood.statuses.contains_key(&503) {
+        println!(
+            "WARNING: the flood never filled the default replay guard (no 503): the memory above is not that of a full guard"
+        );
+    }
     let remembered: u64 = anon_total_requests;
     let guard_mib = |bytes_per_entry: u64| (remembered * bytes_per_entry) as f64 / 1_048_576.0;
     println!(
