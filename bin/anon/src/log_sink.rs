@@ -130,17 +130,8 @@ impl BufferedSink {
     pub fn push(&self, line: &[u8], urgent: bool) {
         let mut state = lock(&self.shared.state);
         if !state.writer_running || state.writer_exited {
-            // No writer (not started, or gone): the caller writes, after
-            // whatever a writer that died left behind.
-            let left = std::mem::take(&mut state.bytes);
-            let dropped = std::mem::take(&mut state.dropped);
-            drop(state);
-            self.shared.write_here(|writing| {
-                writing.lost += dropped;
-                writing.write(&left);
-                writing.write(line);
-            });
-            return;
+            // No writer (not started, or gone): the caller writes.
+            return self.shared.write_without_writer(state, line);
         }
         let before = state.bytes.len();
         if before > 0 && before + line.len() > MAX_PENDING_BYTES {
@@ -164,15 +155,7 @@ impl BufferedSink {
             return;
         }
         if state.writer_exited {
-            // The writer died: what it left is written here.
-            let left = std::mem::take(&mut state.bytes);
-            let dropped = std::mem::take(&mut state.dropped);
-            drop(state);
-            self.shared.write_here(|writing| {
-                writing.lost += dropped;
-                writing.write(&left);
-            });
-            return;
+            return self.shared.write_without_writer(state, &[]);
         }
         let target = state.accepted;
         if state.done >= target {
@@ -269,6 +252,19 @@ thread_local! {
 }
 
 impl Shared {
+    /// Writes on this thread what a writer that died left in `state` (its
+    /// batch, and its dropped lines as lost), then `line`.
+    fn write_without_writer(&self, mut state: MutexGuard<'_, State>, line: &[u8]) {
+        let left = std::mem::take(&mut state.bytes);
+        let dropped = std::mem::take(&mut state.dropped);
+        drop(state);
+        self.write_here(|writing| {
+            writing.lost += dropped;
+            writing.write(&left);
+            writing.write(line);
+        });
+    }
+
     /// Runs `write` with the output on the calling thread (no writer runs).
     fn write_here(&self, write: impl FnOnce(&mut Writing)) {
         if WRITING_HERE.with(std::cell::Cell::get) {
@@ -525,6 +521,12 @@ mod tests {
 
     const LONG: Duration = Duration::from_secs(60);
 
+    /// Pushes `line` as urgent and waits for the writer to be done with it.
+    fn write_now(sink: &BufferedSink, line: &[u8]) {
+        sink.push(line, true);
+        sink.flush();
+    }
+
     fn sink(kept: &Kept, delay: Duration, flush_wait: Duration) -> BufferedSink {
         BufferedSink::new(
             Box::new(kept.clone()),
@@ -669,17 +671,13 @@ mod tests {
         let sink = sink(&kept, LONG, LONG);
         sink.start_writer();
         *lock(&kept.refuse) = Some(ErrorKind::BrokenPipe);
-        sink.push(b"gone\n", true);
-        sink.flush();
-        sink.push(b"also gone\n", true);
-        sink.flush();
+        write_now(&sink, b"gone\n");
+        write_now(&sink, b"also gone\n");
         assert_eq!(kept.len(), 0);
         *lock(&kept.refuse) = None;
-        sink.push(b"back\n", true);
-        sink.flush();
+        write_now(&sink, b"back\n");
         assert_eq!(kept.text(), "back\nlost 15\n");
-        sink.push(b"again\n", true);
-        sink.flush();
+        write_now(&sink, b"again\n");
         assert_eq!(kept.text(), "back\nlost 15\nagain\n");
     }
 
@@ -689,15 +687,12 @@ mod tests {
         let sink = sink(&kept, LONG, LONG);
         sink.start_writer();
         *lock(&kept.refuse) = Some(ErrorKind::BrokenPipe);
-        sink.push(b"gone\n", true);
-        sink.flush();
+        write_now(&sink, b"gone\n");
         *lock(&kept.refuse) = None;
         *lock(&kept.refuse_notices) = true;
-        sink.push(b"a\n", true);
-        sink.flush();
+        write_now(&sink, b"a\n");
         *lock(&kept.refuse_notices) = false;
-        sink.push(b"b\n", true);
-        sink.flush();
+        write_now(&sink, b"b\n");
         assert_eq!(kept.text(), "a\nb\nlost 5\n");
     }
 
@@ -707,11 +702,9 @@ mod tests {
         let sink = sink(&kept, LONG, LONG);
         sink.start_writer();
         *lock(&kept.budget) = Some(3);
-        sink.push(b"hello\n", true);
-        sink.flush();
+        write_now(&sink, b"hello\n");
         *lock(&kept.budget) = None;
-        sink.push(b"next\n", true);
-        sink.flush();
+        write_now(&sink, b"next\n");
         assert_eq!(kept.text(), "hel\nnext\nlost 3\n");
     }
 
@@ -811,8 +804,7 @@ mod tests {
                 *lock(&refuse) = None;
             })
         };
-        sink.push(b"patient\n", true);
-        sink.flush();
+        write_now(&sink, b"patient\n");
         unblock.join().expect("the unblocking thread");
         assert_eq!(kept.text(), "patient\n");
     }
