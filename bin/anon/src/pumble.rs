@@ -244,22 +244,17 @@ mod tests {
                 message: Some("could not open a DM with [\"u_author\",\"u_bot\"]".to_owned()),
             })
         };
-        assert_eq!(
-            answer(Some("CHANNEL_NOT_FOUND")).to_string(),
-            "Pumble answered HTTP 400 (CHANNEL_NOT_FOUND)"
-        );
-        assert_eq!(
-            answer(Some("4001")).to_string(),
-            "Pumble answered HTTP 400 (4001)"
-        );
-        assert_eq!(
-            answer(Some("USER_NOT_IN_CHANNEL")).to_string(),
-            "Pumble answered HTTP 400 (USER_NOT_IN_CHANNEL)"
-        );
-        assert_eq!(
-            answer(Some("MISSING-SCOPE.ERROR")).to_string(),
-            "Pumble answered HTTP 400 (MISSING-SCOPE.ERROR)"
-        );
+        for code in [
+            "CHANNEL_NOT_FOUND",
+            "4001",
+            "USER_NOT_IN_CHANNEL",
+            "MISSING-SCOPE.ERROR",
+        ] {
+            assert_eq!(
+                answer(Some(code)).to_string(),
+                format!("Pumble answered HTTP 400 ({code})")
+            );
+        }
         for not_a_code in [
             "u_author",
             "U_AUTHOR",
