@@ -62,7 +62,7 @@ pub fn init(level: log::LevelFilter, format: LogFormat) -> Result<(), log::SetLo
     };
     log::set_max_level(logger.filter.filter());
     log::set_boxed_logger(Box::new(logger))?;
-    flush_on_panic();
+    log_panics();
     Ok(())
 }
 
@@ -103,7 +103,7 @@ fn filters(level: log::LevelFilter) -> env_logger::Builder {
 /// it and the lines before it to be written — except on the writer thread
 /// itself, which cannot wait for itself. With logging off, the default
 /// report is written instead.
-fn flush_on_panic() {
+fn log_panics() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         if !log::log_enabled!(target: "anon::panic", log::Level::Error) {
