@@ -289,16 +289,8 @@ fn run() -> BenchResult<()> {
             let before = cpu_ns(baseline_pid);
             let own_before = cpu_ns(own_pid);
             let run = load(baseline_addr, &signed, None, &secret, PAIR_DURATION);
-            baseline_cpu.set(
-                before
-                    .zip(cpu_ns(baseline_pid))
-                    .and_then(|(b, a)| a.checked_sub(b)),
-            );
-            baseline_client.set(
-                own_before
-                    .zip(cpu_ns(own_pid))
-                    .and_then(|(b, a)| a.checked_sub(b)),
-            );
+            baseline_cpu.set(cpu_spent(baseline_pid, before));
+            baseline_client.set(cpu_spent(own_pid, own_before));
             pause.resume();
             run
         };
@@ -306,16 +298,8 @@ fn run() -> BenchResult<()> {
             let before = cpu_ns(anon_pid);
             let own_before = cpu_ns(own_pid);
             let run = load(anon_addr, &signed, None, &secret, PAIR_DURATION);
-            anon_cpu.set(
-                before
-                    .zip(cpu_ns(anon_pid))
-                    .and_then(|(b, a)| a.checked_sub(b)),
-            );
-            anon_client.set(
-                own_before
-                    .zip(cpu_ns(own_pid))
-                    .and_then(|(b, a)| a.checked_sub(b)),
-            );
+            anon_cpu.set(cpu_spent(anon_pid, before));
+            anon_client.set(cpu_spent(own_pid, own_before));
             run
         };
         // Alternate which server goes first, so neither always runs right
@@ -657,6 +641,13 @@ impl Phase {
 /// CPU time in nanoseconds a process has used so far, user and system, its
 /// ended threads included: `utime` + `stime` of `/proc/<pid>/stat`, in clock
 /// ticks (10 ms on Linux by default, about 1% of a run).
+/// CPU time `pid` used since `before` (a [`cpu_ns`] reading).
+fn cpu_spent(pid: u32, before: Option<u64>) -> Option<u64> {
+    before
+        .zip(cpu_ns(pid))
+        .and_then(|(before, after)| after.checked_sub(before))
+}
+
 fn cpu_ns(pid: u32) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The fields after the command name, which is in parentheses and may
