@@ -17,6 +17,7 @@ use crate::config::ClientConfig;
 use crate::credentials::{AccessToken, AppKey};
 use crate::error::{ClientError, ConfigError};
 use crate::error_body::http_error;
+use crate::resolver::RememberingResolver;
 use crate::retry::{is_retryable_status, parse_retry_after, RetryPolicy};
 
 /// The `User-Agent` every call sends.
@@ -73,7 +74,7 @@ impl PumbleClient {
             .proxy_url()
             .map(|url| ureq::Proxy::new(url).map_err(|_| ConfigError::InvalidProxy))
             .transpose()?;
-        let agent = ureq::Agent::config_builder()
+        let agent_config = ureq::Agent::config_builder()
             // Read non-2xx bodies and type them ourselves.
             .http_status_as_error(false)
             // Exactly the configured proxy; never one from the environment.
@@ -87,8 +88,14 @@ impl PumbleClient {
             .max_idle_connections_per_host(MAX_IDLE_CONNECTIONS)
             .user_agent(USER_AGENT)
             .accept("application/json")
-            .build()
-            .new_agent();
+            .build();
+        // ureq's transport, with a resolver that neither looks an IP address
+        // up nor spawns a lookup thread for every call (see `resolver`).
+        let agent = ureq::Agent::with_parts(
+            agent_config,
+            ureq::unversioned::transport::DefaultConnector::new(),
+            RememberingResolver::new(),
+        );
         Ok(Self {
             inner: Arc::new(Inner {
                 agent,

@@ -11,6 +11,7 @@ mod error;
 mod error_body;
 mod multipart;
 mod path;
+mod resolver;
 mod retry;
 mod types;
 
@@ -22,6 +23,7 @@ pub use config::{
 };
 pub use credentials::{AccessToken, AppKey, AuthorizationCode, ClientSecret};
 pub use error::{ClientError, ConfigError};
+pub use resolver::RESOLVED_FOR;
 pub use retry::RetryPolicy;
 pub use types::{
     Channel, ChannelInfo, ChannelType, Message, NewChannel, OAuthTokens, OutgoingMessage, Role,
