@@ -37,6 +37,16 @@ const FLUSH_WAIT: Duration = Duration::from_secs(2);
 /// `FLUSH_WAIT` (2 s), and a warning says how many bytes were lost once stderr
 /// takes lines again.
 pub fn init(level: log::LevelFilter, format: LogFormat) -> Result<(), log::SetLoggerError> {
+    init_with_output(level, format, Box::new(std::io::stderr()))
+}
+
+/// [`init`], with the lines written to `output` instead of stderr (a bench
+/// measures the logging work without a terminal's cost).
+pub fn init_with_output(
+    level: log::LevelFilter,
+    format: LogFormat,
+    output: Box<dyn Write + Send>,
+) -> Result<(), log::SetLoggerError> {
     let notice = Box::new(move |lost: u64| {
         let mut line = Vec::with_capacity(128);
         format_line(
@@ -53,7 +63,7 @@ pub fn init(level: log::LevelFilter, format: LogFormat) -> Result<(), log::SetLo
         );
         line
     });
-    let sink = BufferedSink::new(Box::new(std::io::stderr()), FLUSH_DELAY, FLUSH_WAIT, notice);
+    let sink = BufferedSink::new(output, FLUSH_DELAY, FLUSH_WAIT, notice);
     sink.start_writer();
     let logger = LineLogger {
         filter: filters(level).build(),

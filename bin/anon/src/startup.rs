@@ -7,7 +7,8 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actix_web::dev::{Server, ServerHandle};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServerHandle, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{web, App, HttpServer};
 use anon_store::{KeyRing, Store, StoreError, StoreOptions};
 use secrecy::ExposeSecret;
@@ -103,6 +104,29 @@ impl StopHandle {
     }
 }
 
+/// The HTTP application every worker serves: the request log around every
+/// route, with the state and the verifier as app data (the verifier
+/// registered as itself, an `Arc` inside, the form its extractor looks up
+/// first).
+pub fn app(
+    state: web::Data<AppState>,
+    verifier: pumble_verify::Verifier,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .wrap(RequestLog)
+        .app_data(state)
+        .app_data(verifier)
+        .configure(routes::mount)
+}
+
 impl Application {
     /// Opens the store (creating and migrating it), builds the Pumble client
     /// and the verifier, starts the background workers and the retention
@@ -165,27 +189,19 @@ impl Application {
         let request_read_timeout = settings.request_read_timeout;
         let server = {
             let state = state.clone();
-            // Registered as itself (an `Arc` inside), the form the extractor
-            // looks up first.
-            HttpServer::new(move || {
-                App::new()
-                    .wrap(RequestLog)
-                    .app_data(state.clone())
-                    .app_data(verifier.clone())
-                    .configure(routes::mount)
-            })
-            .workers(settings.http_workers)
-            // Slow senders: the headers (here) and the body (the verifier's
-            // body timeout) each get `request_read_timeout`, then 408.
-            .client_request_timeout(request_read_timeout)
-            .keep_alive(KEEP_ALIVE)
-            .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
-            .max_connections(MAX_CONNECTIONS_PER_WORKER)
-            .shutdown_timeout(shutdown_timeout.as_secs())
-            .disable_signals()
-            .listen(listener)
-            .map_err(|source| StartupError::Bind { address, source })?
-            .run()
+            HttpServer::new(move || app(state.clone(), verifier.clone()))
+                .workers(settings.http_workers)
+                // Slow senders: the headers (here) and the body (the verifier's
+                // body timeout) each get `request_read_timeout`, then 408.
+                .client_request_timeout(request_read_timeout)
+                .keep_alive(KEEP_ALIVE)
+                .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
+                .max_connections(MAX_CONNECTIONS_PER_WORKER)
+                .shutdown_timeout(shutdown_timeout.as_secs())
+                .disable_signals()
+                .listen(listener)
+                .map_err(|source| StartupError::Bind { address, source })?
+                .run()
         };
         log::info!(
             "anon {} listening on {address} after {} ms (http workers {}, background workers {}, queue {})",
