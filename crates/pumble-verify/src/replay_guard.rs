@@ -6,18 +6,29 @@
 //! left the window: from then on the window check refuses the request anyway.
 //!
 //! **Layout.** A request is remembered as the first 8 bytes of its HMAC tag,
-//! filed under the whole second of its timestamp. A replay carries the same
-//! timestamp and the same tag, so it is looked up in exactly one bucket. The
-//! tag already covers the timestamp (it is a MAC over `timestamp ":" body`)
-//! and nobody without the signing secret can choose it, so a new request is
-//! mistaken for a replay only when its 64-bit prefix equals one of the others
-//! filed under the same second: with 100 000 requests in that second, a
-//! 2^-47 chance (one wrongly refused request in about 10^14). Nothing an
-//! attacker sends can raise it: only verified requests are filed.
-//! Buckets leave whole, oldest first, when their second leaves the window, so
-//! no per-entry expiry or ordering index is kept. Each entry costs one hash
-//! table slot (8 bytes and a control byte) at a load factor between 1/2 and
-//! 7/8: about 10–18 bytes, so 200 000 entries stay under about 3.5 MiB.
+//! filed under the 100 ms slice ([`BUCKET_MS`]) of its timestamp. A replay
+//! carries the same timestamp and the same tag, so it is looked up in exactly
+//! one bucket. The tag already covers the timestamp (it is a MAC over
+//! `timestamp ":" body`) and nobody without the signing secret can choose it,
+//! so a new request is mistaken for a replay only when its 64-bit prefix
+//! equals one of the others filed under the same slice: with 10 000 requests
+//! in that slice, a 2^-50 chance (one wrongly refused request in about
+//! 10^15). Nothing an attacker sends can raise it: only verified requests are
+//! filed. Buckets leave whole, oldest first, when their slice leaves the
+//! window, so no per-entry expiry or ordering index is kept.
+//!
+//! **Why 100 ms.** The bucket being filled is the one every request writes
+//! to, at a random place (the digest is its own hash). At a busy server's
+//! rate a bucket of a whole second is a table of a megabyte or more, and each
+//! insert misses the CPU's caches; a tenth of that stays in them. A new
+//! bucket is created at the size of the newest one, so at a steady rate it
+//! never grows (a growth rehashes the whole table).
+//!
+//! **Memory.** Each entry costs one hash-table slot (8 bytes and a control
+//! byte) at a load factor between 7/16 and 7/8 — about 10–21 bytes — and
+//! each bucket in use about 120 bytes more; live timestamps span about ten
+//! minutes, so at most about 6 000 buckets (0.7 MiB). 200 000 entries stay
+//! under about 5 MiB.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -28,6 +39,10 @@ use crate::Rejection;
 
 /// The part of a request's tag the guard keeps.
 pub(crate) const DIGEST_LEN: usize = 8;
+
+/// The span of timestamps one bucket holds, in milliseconds (see the
+/// module's notes).
+const BUCKET_MS: u64 = 100;
 
 /// The set of requests seen within the window, bounded by a capacity.
 pub(crate) struct ReplayGuard {
@@ -40,8 +55,9 @@ pub(crate) struct ReplayGuard {
 
 #[derive(Default)]
 struct Ledger {
-    /// Tag digests by the whole second (since the epoch) of their timestamp.
-    by_second: BTreeMap<u64, HashSet<u64, BuildHasherDefault<TagHasher>>>,
+    /// Tag digests by the [`BUCKET_MS`] slice (since the epoch) of their
+    /// timestamp.
+    by_slice: BTreeMap<u64, HashSet<u64, BuildHasherDefault<TagHasher>>>,
     /// Entries across all buckets.
     len: usize,
 }
@@ -68,7 +84,7 @@ impl ReplayGuard {
     ) -> Result<(), Rejection> {
         // 64-bit arithmetic from here on (a 128-bit division is a library
         // call); a millisecond count past u64 is years beyond any window.
-        let second = u64::try_from(timestamp_ms).unwrap_or(u64::MAX) / 1000;
+        let slice = u64::try_from(timestamp_ms).unwrap_or(u64::MAX) / BUCKET_MS;
         let digest = digest(tag);
         // No code below panics while holding the lock, so a poisoned lock can
         // only come from a panic elsewhere; the ledger is still consistent.
@@ -82,8 +98,8 @@ impl ReplayGuard {
             // recorded request be replayed. Nothing is added, not even an
             // empty bucket.
             let replayed = ledger
-                .by_second
-                .get(&second)
+                .by_slice
+                .get(&slice)
                 .is_some_and(|bucket| bucket.contains(&digest));
             return Err(if replayed {
                 Rejection::Replayed
@@ -93,7 +109,24 @@ impl ReplayGuard {
         }
         // One look-up of the bucket and one probe of its table: the insert
         // itself says whether the digest was there.
-        if !ledger.by_second.entry(second).or_default().insert(digest) {
+        let ledger = &mut *ledger;
+        let fresh = match ledger.by_slice.get_mut(&slice) {
+            Some(bucket) => bucket.insert(digest),
+            None => {
+                // A new bucket is sized like the newest one so far, so that
+                // at a steady rate it never grows (each growth rehashes it).
+                let expected = ledger
+                    .by_slice
+                    .last_key_value()
+                    .map_or(0, |(_, newest)| newest.len())
+                    .min(self.capacity - ledger.len);
+                let mut bucket = HashSet::with_capacity_and_hasher(expected, Default::default());
+                bucket.insert(digest);
+                ledger.by_slice.insert(slice, bucket);
+                true
+            }
+        };
+        if !fresh {
             return Err(Rejection::Replayed);
         }
         ledger.len += 1;
@@ -122,8 +155,11 @@ impl Ledger {
     /// Drops every bucket whose latest possible timestamp (the last
     /// millisecond of its second) is more than `keep_ms` before `now_ms`.
     fn forget_expired(&mut self, now_ms: u64, keep_ms: u64) {
-        while let Some(entry) = self.by_second.first_entry() {
-            let last_ms = entry.key().saturating_mul(1000).saturating_add(999);
+        while let Some(entry) = self.by_slice.first_entry() {
+            let last_ms = entry
+                .key()
+                .saturating_mul(BUCKET_MS)
+                .saturating_add(BUCKET_MS - 1);
             if last_ms.saturating_add(keep_ms) >= now_ms {
                 break;
             }
@@ -207,19 +243,66 @@ mod tests {
     #[test]
     fn expired_buckets_are_forgotten() {
         let guard = ReplayGuard::new(10, KEEP_MS);
-        // Second 0 is kept until 0.999 s + 1 s; second 2 until 2.999 s + 1 s.
-        assert_eq!(guard.check_and_record(500, &tag(1), 500), Ok(()));
+        // The slice 500-599 ms is kept until 0.599 s + 1 s; the slice
+        // 2100-2199 ms until 3.199 s.
+        assert_eq!(guard.check_and_record(550, &tag(1), 550), Ok(()));
         assert_eq!(guard.check_and_record(2100, &tag(2), 1500), Ok(()));
-        assert_eq!(guard.check_and_record(2200, &tag(3), 1999), Ok(()));
-        assert_eq!(guard.len(), 3, "second 0 is still kept at 1.999 s");
-        assert_eq!(guard.check_and_record(2300, &tag(4), 2000), Ok(()));
-        assert_eq!(guard.len(), 3, "second 0 is gone at 2.000 s");
+        assert_eq!(guard.check_and_record(2250, &tag(3), 1599), Ok(()));
         assert_eq!(
-            guard.check_and_record(2100, &tag(2), 3999),
-            Err(Rejection::Replayed)
+            guard.len(),
+            3,
+            "the slice of 0.55 s is still kept at 1.599 s"
         );
+        assert_eq!(guard.check_and_record(2350, &tag(4), 1600), Ok(()));
+        assert_eq!(guard.len(), 3, "the slice of 0.55 s is gone at 1.600 s");
+        assert_eq!(
+            guard.check_and_record(2100, &tag(2), 3199),
+            Err(Rejection::Replayed),
+            "kept to the end of its slice plus keep"
+        );
+        assert_eq!(guard.check_and_record(2100, &tag(2), 3200), Ok(()));
         assert_eq!(guard.check_and_record(4000, &tag(5), 4000), Ok(()));
-        assert_eq!(guard.len(), 1, "second 2 is gone at 4.000 s");
+        assert_eq!(
+            guard.len(),
+            1,
+            "every slice before 2.9 s is gone at 4.000 s"
+        );
+    }
+
+    #[test]
+    fn every_entry_is_kept_at_least_keep_after_its_timestamp() {
+        // At each place in a slice, from its first to its last millisecond.
+        for at in [1000, 1001, 1050, 1099] {
+            let guard = ReplayGuard::new(10, KEEP_MS);
+            assert_eq!(guard.check_and_record(at, &tag(1), at), Ok(()));
+            let last_kept = at + KEEP_MS;
+            assert_eq!(
+                guard.check_and_record(at, &tag(1), last_kept),
+                Err(Rejection::Replayed),
+                "recorded at {at} ms, checked at {last_kept} ms"
+            );
+        }
+    }
+
+    #[test]
+    fn a_new_bucket_is_sized_like_the_newest_one() {
+        let guard = ReplayGuard::new(10_000, KEEP_MS);
+        for n in 0..1000u32 {
+            let mut tag = [0u8; 32];
+            tag[..4].copy_from_slice(&n.to_le_bytes());
+            assert_eq!(guard.check_and_record(1000, &tag, 1000), Ok(()));
+        }
+        let mut tag = [0u8; 32];
+        tag[..4].copy_from_slice(&5000u32.to_le_bytes());
+        assert_eq!(guard.check_and_record(1100, &tag, 1100), Ok(()));
+        let ledger = guard.ledger.lock().expect("not poisoned");
+        let next = ledger.by_slice.get(&11).expect("the new slice's bucket");
+        assert_eq!(next.len(), 1);
+        assert!(
+            next.capacity() >= 1000,
+            "room for the newest bucket's 1000 entries, not {}",
+            next.capacity()
+        );
     }
 
     #[test]
@@ -240,10 +323,7 @@ mod tests {
             guard.check_and_record(3000, &tag(4), 1010),
             Err(Rejection::ReplayGuardFull)
         );
-        assert_eq!(
-            guard.ledger.lock().expect("not poisoned").by_second.len(),
-            2
-        );
+        assert_eq!(guard.ledger.lock().expect("not poisoned").by_slice.len(), 2);
         // A refused request was not recorded: it is not a replay later.
         assert_eq!(guard.check_and_record(1000, &tag(3), 2000), Ok(()));
         assert_eq!(guard.len(), 2);
@@ -252,7 +332,7 @@ mod tests {
     #[test]
     fn many_entries_fit_the_documented_bound() {
         // 200 000 entries over 10 seconds: the slots of the buckets' tables
-        // stay within 18 bytes an entry (3.5 MiB for the lot).
+        // stay within 21 bytes an entry (9 bytes at a load of 7/16 or more).
         let guard = ReplayGuard::new(200_000, 600_000);
         let mut next: u64 = 0x9e37_79b9_7f4a_7c15;
         for i in 0..200_000u128 {
@@ -269,13 +349,13 @@ mod tests {
         let ledger = guard.ledger.lock().expect("not poisoned");
         // Usable capacity is 7/8 of a table's slots.
         let slots: usize = ledger
-            .by_second
+            .by_slice
             .values()
             .map(|bucket| (bucket.capacity() * 8).div_ceil(7))
             .sum();
         let bytes = slots * (DIGEST_LEN + 1);
         assert!(
-            bytes <= 200_000 * 18,
+            bytes <= 200_000 * 21,
             "{bytes} bytes of table slots for 200 000 entries"
         );
     }
