@@ -76,6 +76,24 @@ struct State {
     /// Whether a writer thread takes the batches (else callers write).
     writer_running: bool,
     writer_exited: bool,
+    /// What the writer thread is waiting for, if anything: a line is pushed
+    /// with a wake-up only when the writer would otherwise not see it in
+    /// time (a writer busy writing looks at the batch as soon as it is done).
+    writer_waits: WriterWait,
+    /// Wake-ups sent for pushed lines (tests check how few).
+    #[cfg(test)]
+    line_wakeups: u64,
+}
+
+/// What the writer thread waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WriterWait {
+    /// Nothing: it is writing, or about to look at the batch.
+    Nothing,
+    /// A first line (it sleeps without a deadline).
+    FirstLine,
+    /// The delay to pass or the batch to reach [`FLUSH_BYTES`].
+    MoreLines,
 }
 
 struct Writing {
@@ -109,6 +127,9 @@ impl BufferedSink {
                     closed: false,
                     writer_running: false,
                     writer_exited: false,
+                    writer_waits: WriterWait::Nothing,
+                    #[cfg(test)]
+                    line_wakeups: 0,
                 }),
                 work: Condvar::new(),
                 drained: Condvar::new(),
@@ -142,7 +163,13 @@ impl BufferedSink {
         state.accepted += line.len() as u64;
         let hurry_now = urgent && !state.hurry;
         state.hurry |= urgent;
-        if hurry_now || wakes_the_writer(before, state.bytes.len()) {
+        if hurry_now || wakes_the_writer(state.writer_waits, before, state.bytes.len()) {
+            // Once woken, it looks at the batch: no further wake-up needed.
+            state.writer_waits = WriterWait::Nothing;
+            #[cfg(test)]
+            {
+                state.line_wakeups += 1;
+            }
             self.shared.work.notify_one();
         }
     }
@@ -299,12 +326,14 @@ impl Shared {
         loop {
             let mut state = lock(&self.state);
             while state.bytes.is_empty() && state.dropped == 0 && !state.closed {
+                state.writer_waits = WriterWait::FirstLine;
                 state = self
                     .work
                     .wait(state)
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
             }
             if !state.closed && !state.hurry {
+                state.writer_waits = WriterWait::MoreLines;
                 state = match self.work.wait_timeout_while(state, self.delay, |s| {
                     s.bytes.len() < FLUSH_BYTES && !s.hurry && !s.closed
                 }) {
@@ -312,6 +341,7 @@ impl Shared {
                     Err(poisoned) => poisoned.into_inner().0,
                 };
             }
+            state.writer_waits = WriterWait::Nothing;
             std::mem::swap(&mut state.bytes, &mut batch);
             state.hurry = false;
             let upto = state.accepted;
@@ -427,10 +457,16 @@ fn write_patiently(output: &mut dyn Write, bytes: &[u8], patience: Duration) -> 
 }
 
 /// Whether a line that grew the pending batch from `before` to `after` bytes
-/// changes what the writer waits for: it is the batch's first line, or the
-/// one that passes [`FLUSH_BYTES`].
-fn wakes_the_writer(before: usize, after: usize) -> bool {
-    before == 0 || (before < FLUSH_BYTES && after >= FLUSH_BYTES)
+/// ends what the writer waits for: a first line when it sleeps without a
+/// deadline, the line that passes [`FLUSH_BYTES`] while it waits for more.
+/// A writer that is writing is not woken (no system call per line under
+/// load): it looks at the batch when it is done.
+fn wakes_the_writer(waits: WriterWait, before: usize, after: usize) -> bool {
+    match waits {
+        WriterWait::Nothing => false,
+        WriterWait::FirstLine => after > 0,
+        WriterWait::MoreLines => before < FLUSH_BYTES && after >= FLUSH_BYTES,
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -810,11 +846,60 @@ mod tests {
     }
 
     #[test]
-    fn the_writer_is_woken_by_a_batch_first_line_and_by_its_size() {
-        assert!(wakes_the_writer(0, 120));
-        assert!(!wakes_the_writer(120, 240));
-        assert!(wakes_the_writer(FLUSH_BYTES - 10, FLUSH_BYTES + 110));
-        assert!(wakes_the_writer(FLUSH_BYTES - 10, FLUSH_BYTES));
-        assert!(!wakes_the_writer(FLUSH_BYTES, FLUSH_BYTES + 120));
+    fn the_writer_is_woken_by_a_first_line_and_by_the_batch_size_only_when_waiting_for_them() {
+        use WriterWait::{FirstLine, MoreLines, Nothing};
+        assert!(wakes_the_writer(FirstLine, 0, 120));
+        assert!(!wakes_the_writer(MoreLines, 120, 240));
+        assert!(wakes_the_writer(
+            MoreLines,
+            FLUSH_BYTES - 10,
+            FLUSH_BYTES + 110
+        ));
+        assert!(wakes_the_writer(MoreLines, FLUSH_BYTES - 10, FLUSH_BYTES));
+        assert!(!wakes_the_writer(MoreLines, FLUSH_BYTES, FLUSH_BYTES + 120));
+        // A writer busy writing is never woken: it looks when it is done.
+        assert!(!wakes_the_writer(Nothing, 0, 120));
+        assert!(!wakes_the_writer(
+            Nothing,
+            FLUSH_BYTES - 10,
+            FLUSH_BYTES + 110
+        ));
+    }
+
+    #[test]
+    fn lines_pushed_while_the_writer_writes_are_written_without_a_wake_up() {
+        let kept = Kept::default();
+        let sink = BufferedSink::new(
+            Box::new(kept.clone()),
+            Duration::from_millis(5),
+            Duration::from_secs(5),
+            Box::new(|_| Vec::new()),
+        );
+        sink.start_writer();
+        // The writer takes the first line's batch and stays inside `write`.
+        kept.stall(true);
+        sink.push(b"one\n", false);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let state = lock(&sink.shared.state);
+            if state.bytes.is_empty() && state.done < state.accepted {
+                assert_eq!(state.writer_waits, WriterWait::Nothing, "it is writing");
+                break;
+            }
+            drop(state);
+            assert!(Instant::now() < deadline, "the writer took the batch");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let woken_before = lock(&sink.shared.state).line_wakeups;
+        sink.push(b"two\n", false);
+        sink.push(b"three\n", false);
+        assert_eq!(
+            lock(&sink.shared.state).line_wakeups,
+            woken_before,
+            "nobody was woken: the writer is still writing"
+        );
+        kept.stall(false);
+        kept.wait_for("one\ntwo\nthree\n".len(), Duration::from_secs(5));
+        assert_eq!(kept.text(), "one\ntwo\nthree\n");
     }
 }
