@@ -537,9 +537,8 @@ fn run() -> BenchResult<()> {
     let remembered: u64 = anon_total_requests;
     let guard_mib = |bytes_per_entry: u64| (remembered * bytes_per_entry) as f64 / 1_048_576.0;
     println!(
-        "signed requests the replay guard holds at the end (each kept 300 s): about {remembered}, {:.1}-{:.1} MiB of the peak above at 10-21 bytes each (the default REPLAY_GUARD_CAPACITY, 200 000, caps it near 5 MiB)",
-        guard_mib(10),
-        guard_mib(21)
+        "signed requests the replay guard holds at the end (each kept 300 s): about {remembered}, about {:.1} MiB of the peak above at about 9 bytes each (8 once a second old; the default REPLAY_GUARD_CAPACITY, 200 000, caps it near 2 MiB)",
+        guard_mib(9)
     );
     let guard_full: u64 = [&anon_all, &anon_half, &anon_verify_only, &anon_light]
         .iter()

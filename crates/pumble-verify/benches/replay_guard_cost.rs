@@ -5,6 +5,10 @@
 //! inside the window — are verified by a verifier without a guard and by one
 //! with a guard large enough for all of them; the difference is the guard's
 //! cost. Rounds alternate the two and the best round of each is reported.
+//!
+//! Before the rounds, one guarded verifier takes every request while the
+//! process's resident memory (`VmRSS`, Linux) is read before and after: the
+//! growth, per request, is what remembering a request costs in memory.
 
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
@@ -59,15 +63,26 @@ fn main() {
         }
         started.elapsed()
     };
+    let guarded_verifier = || {
+        Verifier::builder()
+            .secret(SECRET)
+            .replay_guard(usize::try_from(total).unwrap_or(usize::MAX))
+            .build()
+            .expect("valid configuration")
+    };
+    // Memory first, in a process whose heap has not yet held a guard.
+    let resident_before = resident_bytes();
+    let remembering = guarded_verifier();
+    run(&remembering);
+    let resident_growth = resident_bytes()
+        .zip(resident_before)
+        .map(|(after, before)| after.saturating_sub(before));
+    drop(remembering);
     let (mut plain, mut guarded) = (Duration::MAX, Duration::MAX);
     for _ in 0..ROUNDS {
         let without = Verifier::new(SECRET).expect("valid secret");
         plain = plain.min(run(&without));
-        let with = Verifier::builder()
-            .secret(SECRET)
-            .replay_guard(usize::try_from(total).unwrap_or(usize::MAX))
-            .build()
-            .expect("valid configuration");
+        let with = guarded_verifier();
         guarded = guarded.min(run(&with));
     }
     let per_request = |elapsed: Duration| elapsed.as_nanos() as f64 / total as f64;
@@ -80,4 +95,20 @@ fn main() {
         per_request(guarded),
         per_request(guarded) - per_request(plain)
     );
+    match resident_growth {
+        Some(bytes) => println!(
+            "resident memory for {total} remembered requests: {:.1} MiB, {:.1} bytes a request",
+            bytes as f64 / (1024.0 * 1024.0),
+            bytes as f64 / total as f64
+        ),
+        None => println!("resident memory: not readable here (/proc/self/status)"),
+    }
+}
+
+/// The process's resident memory in bytes, where `/proc/self/status` says.
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }

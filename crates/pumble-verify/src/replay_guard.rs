@@ -24,11 +24,23 @@
 //! bucket is created at the size of the newest one, so at a steady rate it
 //! never grows (a growth rehashes the whole table).
 //!
-//! **Memory.** Each entry costs one hash-table slot (8 bytes and a control
-//! byte) at a load factor between 7/16 and 7/8 — about 10–21 bytes — and
-//! each bucket in use about 120 bytes more; live timestamps span about ten
-//! minutes, so at most about 6 000 buckets (0.7 MiB). 200 000 entries stay
-//! under about 5 MiB.
+//! **Sealed buckets.** Once a bucket's slice is [`SEAL_AFTER_SLICES`]
+//! slices older than the newest bucket, requests for it have stopped coming
+//! (a request carries its send time), and it is sealed: its digests become one
+//! sorted array of 8 bytes each, searched by bisection, instead of a hash
+//! table of 10–21 bytes an entry. The odd request that still comes for a
+//! sealed slice (a sender whose clock is behind) is filed beside the array
+//! in a small table of its own. The sealing happens when the newest bucket
+//! is opened, on the request that opens it (a sort of the bucket's entries,
+//! some tens of microseconds at a busy server's rate, once per slice).
+//!
+//! **Memory.** An entry costs 8 bytes once its bucket is sealed, and 10–21
+//! bytes (a table slot of 8 bytes and a control byte at a load factor
+//! between 7/16 and 7/8) in the last second's open buckets and in the tables
+//! of late requests. Each bucket in use costs about 100 bytes more; live
+//! timestamps span about ten minutes, so at most about 6 000 buckets
+//! (0.6 MiB). 200 000 entries take about 2 MiB, and at most about 5 MiB
+//! even if all of them came within one second.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -44,6 +56,13 @@ pub(crate) const DIGEST_LEN: usize = 8;
 /// module's notes).
 const BUCKET_MS: u64 = 100;
 
+/// A bucket is sealed once the newest bucket's slice is this many slices
+/// after its own (one second).
+const SEAL_AFTER_SLICES: u64 = 10;
+
+/// The hash table of a bucket's digests.
+type DigestTable = HashSet<u64, BuildHasherDefault<TagHasher>>;
+
 /// The set of requests seen within the window, bounded by a capacity.
 pub(crate) struct ReplayGuard {
     capacity: usize,
@@ -57,9 +76,64 @@ pub(crate) struct ReplayGuard {
 struct Ledger {
     /// Tag digests by the [`BUCKET_MS`] slice (since the epoch) of their
     /// timestamp.
-    by_slice: BTreeMap<u64, HashSet<u64, BuildHasherDefault<TagHasher>>>,
+    by_slice: BTreeMap<u64, Bucket>,
     /// Entries across all buckets.
     len: usize,
+    /// Every bucket of a slice below this one is sealed (or was opened after
+    /// its slice's turn came, for late requests only).
+    sealed_below: u64,
+}
+
+/// The digests filed under one slice.
+enum Bucket {
+    /// Being filled: a hash table.
+    Open(DigestTable),
+    /// Done with: sorted digests, and a table for those filed since.
+    Sealed {
+        sorted: Box<[u64]>,
+        late: DigestTable,
+    },
+}
+
+impl Bucket {
+    fn contains(&self, digest: u64) -> bool {
+        match self {
+            Bucket::Open(table) => table.contains(&digest),
+            Bucket::Sealed { sorted, late } => {
+                sorted.binary_search(&digest).is_ok() || late.contains(&digest)
+            }
+        }
+    }
+
+    /// Files `digest`; false when it was there already.
+    fn insert(&mut self, digest: u64) -> bool {
+        match self {
+            Bucket::Open(table) => table.insert(digest),
+            Bucket::Sealed { sorted, late } => {
+                sorted.binary_search(&digest).is_err() && late.insert(digest)
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Bucket::Open(table) => table.len(),
+            Bucket::Sealed { sorted, late } => sorted.len() + late.len(),
+        }
+    }
+
+    /// Turns an open bucket's table into a sorted array (a sealed one is
+    /// left as it is).
+    fn seal(&mut self) {
+        if let Bucket::Open(table) = self {
+            let mut sorted: Vec<u64> = table.drain().collect();
+            sorted.sort_unstable();
+            *self = Bucket::Sealed {
+                sorted: sorted.into_boxed_slice(),
+                late: DigestTable::default(),
+            };
+        }
+    }
 }
 
 impl ReplayGuard {
@@ -100,7 +174,7 @@ impl ReplayGuard {
             let replayed = ledger
                 .by_slice
                 .get(&slice)
-                .is_some_and(|bucket| bucket.contains(&digest));
+                .is_some_and(|bucket| bucket.contains(digest));
             return Err(if replayed {
                 Rejection::Replayed
             } else {
@@ -113,16 +187,20 @@ impl ReplayGuard {
         let fresh = match ledger.by_slice.get_mut(&slice) {
             Some(bucket) => bucket.insert(digest),
             None => {
-                // A new bucket is sized like the newest one so far, so that
-                // at a steady rate it never grows (each growth rehashes it).
-                let expected = ledger
-                    .by_slice
-                    .last_key_value()
-                    .map_or(0, |(_, newest)| newest.len())
-                    .min(self.capacity - ledger.len);
-                let mut bucket = HashSet::with_capacity_and_hasher(expected, Default::default());
-                bucket.insert(digest);
-                ledger.by_slice.insert(slice, bucket);
+                let newest = ledger.by_slice.last_key_value();
+                // A bucket for a new newest slice is sized like the newest
+                // one so far, so that at a steady rate it never grows (each
+                // growth rehashes it); one for an older slice, opened by a
+                // late request, starts small.
+                let expected = match newest {
+                    Some((&newest_slice, newest)) if newest_slice < slice => newest.len(),
+                    _ => 0,
+                }
+                .min(self.capacity - ledger.len);
+                let mut table = DigestTable::with_capacity_and_hasher(expected, Default::default());
+                table.insert(digest);
+                ledger.by_slice.insert(slice, Bucket::Open(table));
+                ledger.seal_before(slice.saturating_sub(SEAL_AFTER_SLICES));
                 true
             }
         };
@@ -152,6 +230,18 @@ fn digest(tag: &[u8]) -> u64 {
 }
 
 impl Ledger {
+    /// Seals every bucket of a slice below `slice` not sealed yet. Each
+    /// bucket is looked at once: the ones below `sealed_below` were already.
+    fn seal_before(&mut self, slice: u64) {
+        if slice <= self.sealed_below {
+            return;
+        }
+        for bucket in self.by_slice.range_mut(self.sealed_below..slice) {
+            bucket.1.seal();
+        }
+        self.sealed_below = slice;
+    }
+
     /// Drops every bucket whose latest possible timestamp (the last
     /// millisecond of its second) is more than `keep_ms` before `now_ms`.
     fn forget_expired(&mut self, now_ms: u64, keep_ms: u64) {
@@ -298,11 +388,79 @@ mod tests {
         let ledger = guard.ledger.lock().expect("not poisoned");
         let next = ledger.by_slice.get(&11).expect("the new slice's bucket");
         assert_eq!(next.len(), 1);
+        let Bucket::Open(table) = next else {
+            panic!("the newest bucket is open");
+        };
         assert!(
-            next.capacity() >= 1000,
+            table.capacity() >= 1000,
             "room for the newest bucket's 1000 entries, not {}",
-            next.capacity()
+            table.capacity()
         );
+    }
+
+    #[test]
+    fn a_bucket_opened_by_a_late_request_starts_small() {
+        let guard = ReplayGuard::new(10_000, KEEP_MS);
+        for n in 0..1000u32 {
+            let mut tag = [0u8; 32];
+            tag[..4].copy_from_slice(&n.to_le_bytes());
+            assert_eq!(guard.check_and_record(5000, &tag, 5000), Ok(()));
+        }
+        // Slice 49, before the newest (50), had no bucket yet.
+        assert_eq!(guard.check_and_record(4950, &tag(1), 5000), Ok(()));
+        let ledger = guard.ledger.lock().expect("not poisoned");
+        let Some(Bucket::Open(table)) = ledger.by_slice.get(&49) else {
+            panic!("an open bucket for the late request's slice");
+        };
+        assert!(table.capacity() < 1000, "{} slots", table.capacity());
+    }
+
+    #[test]
+    fn buckets_a_second_behind_the_newest_are_sealed_and_still_refuse_replays() {
+        // Kept 5 s, so that slice 10 outlives the second that seals it.
+        let keep_ms = 5000;
+        let guard = ReplayGuard::new(1000, keep_ms);
+        for n in 1..=50 {
+            assert_eq!(guard.check_and_record(1000, &tag(n), 1000), Ok(()));
+        }
+        let is_sealed = |slice: u64| {
+            matches!(
+                guard
+                    .ledger
+                    .lock()
+                    .expect("not poisoned")
+                    .by_slice
+                    .get(&slice),
+                Some(Bucket::Sealed { .. })
+            )
+        };
+        // Slice 20 is not yet a second after slice 10: still open.
+        assert_eq!(guard.check_and_record(2000, &tag(60), 2000), Ok(()));
+        assert!(!is_sealed(10));
+        // Slice 21 is: slice 10 is sealed, slice 20 stays open.
+        assert_eq!(guard.check_and_record(2100, &tag(61), 2100), Ok(()));
+        assert!(is_sealed(10));
+        assert!(!is_sealed(20));
+        for n in 1..=50 {
+            assert_eq!(
+                guard.check_and_record(1000, &tag(n), 2100),
+                Err(Rejection::Replayed),
+                "tag {n} in the sealed bucket"
+            );
+        }
+        // A late request for the sealed slice is taken once, then refused.
+        assert_eq!(guard.check_and_record(1050, &tag(99), 2100), Ok(()));
+        assert_eq!(
+            guard.check_and_record(1099, &tag(99), 2100),
+            Err(Rejection::Replayed)
+        );
+        assert_eq!(guard.len(), 53);
+        // Expiry drops the sealed bucket with its late entry: 51 gone.
+        assert_eq!(
+            guard.check_and_record(2150, &tag(62), 1100 + keep_ms),
+            Ok(())
+        );
+        assert_eq!(guard.len(), 3);
     }
 
     #[test]
@@ -329,10 +487,43 @@ mod tests {
         assert_eq!(guard.len(), 2);
     }
 
+    proptest::proptest! {
+        /// Whatever the order of timestamps (late ones for sealed slices,
+        /// repeats, expiry, a full guard), the guard answers as a plain set
+        /// of (slice, digest) pairs with the same expiry and capacity does.
+        #[test]
+        fn the_guard_answers_like_a_plain_set_of_what_it_took(
+            capacity in 1usize..80,
+            steps in proptest::collection::vec((0u128..400, 0u128..2500, 0u8..12), 1..600),
+        ) {
+            let keep_ms: u128 = 2000;
+            let guard = ReplayGuard::new(capacity, keep_ms);
+            let mut model: std::collections::HashSet<(u128, u8)> = Default::default();
+            let mut now: u128 = 10_000;
+            for (advance, back, n) in steps {
+                now += advance;
+                let at = now - back;
+                let slice = at / 100;
+                model.retain(|(kept_slice, _)| kept_slice * 100 + 99 + keep_ms >= now);
+                let expected = if model.contains(&(slice, n)) {
+                    Err(Rejection::Replayed)
+                } else if model.len() >= capacity {
+                    Err(Rejection::ReplayGuardFull)
+                } else {
+                    model.insert((slice, n));
+                    Ok(())
+                };
+                proptest::prop_assert_eq!(guard.check_and_record(at, &tag(n), now), expected);
+                proptest::prop_assert_eq!(guard.len(), model.len());
+            }
+        }
+    }
+
     #[test]
     fn many_entries_fit_the_documented_bound() {
-        // 200 000 entries over 10 seconds: the slots of the buckets' tables
-        // stay within 21 bytes an entry (9 bytes at a load of 7/16 or more).
+        // 200 000 entries over 10 seconds: the last second's in tables of
+        // at most 21 bytes an entry (9 bytes at a load of 7/16 or more), the
+        // rest sorted at 8: within 10 bytes an entry in all.
         let guard = ReplayGuard::new(200_000, 600_000);
         let mut next: u64 = 0x9e37_79b9_7f4a_7c15;
         for i in 0..200_000u128 {
@@ -348,15 +539,19 @@ mod tests {
         }
         let ledger = guard.ledger.lock().expect("not poisoned");
         // Usable capacity is 7/8 of a table's slots.
-        let slots: usize = ledger
+        let table_bytes =
+            |table: &DigestTable| (table.capacity() * 8).div_ceil(7) * (DIGEST_LEN + 1);
+        let bytes: usize = ledger
             .by_slice
             .values()
-            .map(|bucket| (bucket.capacity() * 8).div_ceil(7))
+            .map(|bucket| match bucket {
+                Bucket::Open(table) => table_bytes(table),
+                Bucket::Sealed { sorted, late } => sorted.len() * DIGEST_LEN + table_bytes(late),
+            })
             .sum();
-        let bytes = slots * (DIGEST_LEN + 1);
         assert!(
-            bytes <= 200_000 * 21,
-            "{bytes} bytes of table slots for 200 000 entries"
+            bytes <= 200_000 * 10,
+            "{bytes} bytes of digests and table slots for 200 000 entries"
         );
     }
 }

@@ -430,9 +430,10 @@ impl VerifierBuilder {
     /// Turns on the replay guard: an exact repeat of a verified request (same
     /// timestamp and signature) within the window is refused with
     /// [`Rejection::Replayed`]. The guard remembers at most `capacity`
-    /// requests (an 8-byte digest each, about 10–21 bytes with its hash table
-    /// slot, so 200 000 take at most about 5 MiB); when that many are still inside the
-    /// window, new requests are refused with [`Rejection::ReplayGuardFull`]
+    /// requests (an 8-byte digest each: 8 bytes in a sorted array once a
+    /// second old, 10–21 bytes with its hash table slot before that; 200 000
+    /// take about 2 MiB, at most about 5 MiB); when that many are still
+    /// inside the window, new requests are refused with [`Rejection::ReplayGuardFull`]
     /// rather than forgetting one that could then be replayed. Size it above
     /// the number of requests you expect within twice the window.
     ///
