@@ -209,7 +209,7 @@ pub const VARIABLES: &[Variable] = &[
     with_default(
         REPLAY_GUARD_CAPACITY,
         "200000",
-        "Signed requests remembered (for the 300 s window) to refuse replays, about 8 bytes each, up to 21 in their first second (200000: about 2 MiB, at most about 5 MiB); 0 turns the guard off.",
+        "Signed requests remembered to refuse replays, each until its timestamp leaves the 300 s window (size it above the requests of 600 s); about 8 bytes each, up to 21 in their first second (200000: about 2 MiB, at most about 5 MiB); 0 turns the guard off.",
     ),
     with_default(
         SHUTDOWN_TIMEOUT_SECS,

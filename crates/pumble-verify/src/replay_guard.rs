@@ -17,27 +17,42 @@
 //! filed. Buckets leave whole, oldest first, when their slice leaves the
 //! window, so no per-entry expiry or ordering index is kept.
 //!
+//! **The guard's clock.** Callers hand in their clock reading, taken before
+//! the call (the actix extractor reads it for the window check, then reads
+//! the body, which may take seconds). The guard keeps the latest reading it
+//! has seen and uses that, and it refuses, as stale, a request whose slice
+//! has left by that clock: were an earlier reading used, a copy of a
+//! delivered request, sent at the window's edge with a slow body, could find
+//! its slice already forgotten by a later request and be filed, and
+//! accepted, anew. A reading more than the keep time behind the latest is
+//! taken as the system clock set back, and followed.
+//!
 //! **Why 100 ms.** The bucket being filled is the one every request writes
 //! to, at a random place (the digest is its own hash). At a busy server's
 //! rate a bucket of a whole second is a table of a megabyte or more, and each
 //! insert misses the CPU's caches; a tenth of that stays in them. A new
-//! bucket is created at the size of the newest one, so at a steady rate it
-//! never grows (a growth rehashes the whole table).
+//! bucket is created at the size of the open one before it (at most a second
+//! earlier), so at a steady rate it never grows (a growth rehashes the whole
+//! table).
 //!
 //! **Sealed buckets.** Once a bucket's slice is [`SEAL_AFTER_SLICES`]
-//! slices older than the newest bucket, requests for it have stopped coming
-//! (a request carries its send time), and it is sealed: its digests become one
+//! slices behind the guard's clock, requests for it have stopped coming (a
+//! request carries its send time), and it is sealed: its digests become one
 //! sorted array of 8 bytes each, searched by bisection, instead of a hash
 //! table of 10–21 bytes an entry. The odd request that still comes for a
 //! sealed slice (a sender whose clock is behind) is filed beside the array
-//! in a small table of its own. The sealing happens when the newest bucket
-//! is opened, on the request that opens it (a sort of the bucket's entries,
-//! some tens of microseconds at a busy server's rate, once per slice).
+//! in a small table of its own. The sealing happens when a bucket is opened,
+//! on the request that opens it (a sort of the bucket's entries, some tens
+//! of microseconds at a busy server's rate, once per slice). It follows the
+//! clock, not the timestamps, so a request from a clock far ahead does not
+//! move it.
 //!
 //! **Memory.** An entry costs 8 bytes once its bucket is sealed, and 10–21
 //! bytes (a table slot of 8 bytes and a control byte at a load factor
-//! between 7/16 and 7/8) in the last second's open buckets and in the tables
-//! of late requests. Each bucket in use costs about 100 bytes more; live
+//! between 7/16 and 7/8) in the last second's open buckets, in the tables
+//! of late requests, and in the buckets of a sender whose clock is more than
+//! a second behind this server's (opened after their slice's turn, they stay
+//! tables). Each bucket in use costs about 100 bytes more; live
 //! timestamps span about ten minutes, so at most about 6 000 buckets
 //! (0.6 MiB). 200 000 entries take about 2 MiB, and at most about 5 MiB
 //! even if all of them came within one second.
@@ -82,6 +97,9 @@ struct Ledger {
     /// Every bucket of a slice below this one is sealed (or was opened after
     /// its slice's turn came, for late requests only).
     sealed_below: u64,
+    /// The latest clock reading seen, in ms since the epoch: the guard's
+    /// clock, which does not go back (see [`Ledger::clock`]).
+    latest_now_ms: u64,
 }
 
 /// The digests filed under one slice.
@@ -163,10 +181,16 @@ impl ReplayGuard {
         // No code below panics while holding the lock, so a poisoned lock can
         // only come from a panic elsewhere; the ledger is still consistent.
         let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
-        ledger.forget_expired(
-            u64::try_from(now_ms).unwrap_or(u64::MAX),
-            u64::try_from(self.keep_ms).unwrap_or(u64::MAX),
-        );
+        let keep_ms = u64::try_from(self.keep_ms).unwrap_or(u64::MAX);
+        let now_ms = ledger.clock(u64::try_from(now_ms).unwrap_or(u64::MAX), keep_ms);
+        ledger.forget_expired(now_ms, keep_ms);
+        if slice_expired(slice, now_ms, keep_ms) {
+            // Its bucket may already have been forgotten (by a request whose
+            // clock reading was later than this one's): it could be a
+            // replay that can no longer be told apart, so it is refused as
+            // what it now is, outside the window.
+            return Err(Rejection::StaleTimestamp);
+        }
         if ledger.len >= self.capacity {
             // Refuse rather than forget a live entry: forgetting would let a
             // recorded request be replayed. Nothing is added, not even an
@@ -187,20 +211,24 @@ impl ReplayGuard {
         let fresh = match ledger.by_slice.get_mut(&slice) {
             Some(bucket) => bucket.insert(digest),
             None => {
-                let newest = ledger.by_slice.last_key_value();
-                // A bucket for a new newest slice is sized like the newest
-                // one so far, so that at a steady rate it never grows (each
-                // growth rehashes it); one for an older slice, opened by a
-                // late request, starts small.
-                let expected = match newest {
-                    Some((&newest_slice, newest)) if newest_slice < slice => newest.len(),
+                // A bucket is sized like the open one before it, if that
+                // one is at most a second earlier: at a steady rate the
+                // buckets of current traffic then never grow (each growth
+                // rehashes the table). One opened by a late request, or by a
+                // lone request far ahead, starts small.
+                let expected = match ledger.by_slice.range(..slice).next_back() {
+                    Some((&before, Bucket::Open(table))) if slice - before <= SEAL_AFTER_SLICES => {
+                        table.len()
+                    }
                     _ => 0,
                 }
                 .min(self.capacity - ledger.len);
                 let mut table = DigestTable::with_capacity_and_hasher(expected, Default::default());
                 table.insert(digest);
                 ledger.by_slice.insert(slice, Bucket::Open(table));
-                ledger.seal_before(slice.saturating_sub(SEAL_AFTER_SLICES));
+                // Sealing follows this server's clock, not the timestamps:
+                // one request from a clock far ahead does not move it.
+                ledger.seal_before((now_ms / BUCKET_MS).saturating_sub(SEAL_AFTER_SLICES));
                 true
             }
         };
@@ -230,6 +258,21 @@ fn digest(tag: &[u8]) -> u64 {
 }
 
 impl Ledger {
+    /// The guard's clock, given a caller's reading `now_ms`: the latest
+    /// reading seen so far. Callers read the clock before they call (the
+    /// actix extractor reads it for the window check, then reads the body),
+    /// so readings arrive out of order; were an earlier one used, a request
+    /// checked against it could be filed anew in a slice a later reading
+    /// had already forgotten. A reading more than `keep_ms` behind the latest
+    /// is no such delay but the system clock set back: the guard follows it
+    /// (else it would refuse every request until the clock caught up).
+    fn clock(&mut self, now_ms: u64, keep_ms: u64) -> u64 {
+        if now_ms > self.latest_now_ms || self.latest_now_ms - now_ms > keep_ms {
+            self.latest_now_ms = now_ms;
+        }
+        self.latest_now_ms
+    }
+
     /// Seals every bucket of a slice below `slice` not sealed yet. Each
     /// bucket is looked at once: the ones below `sealed_below` were already.
     fn seal_before(&mut self, slice: u64) {
@@ -242,20 +285,24 @@ impl Ledger {
         self.sealed_below = slice;
     }
 
-    /// Drops every bucket whose latest possible timestamp (the last
-    /// millisecond of its second) is more than `keep_ms` before `now_ms`.
+    /// Drops every bucket whose slice has expired at `now_ms`.
     fn forget_expired(&mut self, now_ms: u64, keep_ms: u64) {
         while let Some(entry) = self.by_slice.first_entry() {
-            let last_ms = entry
-                .key()
-                .saturating_mul(BUCKET_MS)
-                .saturating_add(BUCKET_MS - 1);
-            if last_ms.saturating_add(keep_ms) >= now_ms {
+            if !slice_expired(*entry.key(), now_ms, keep_ms) {
                 break;
             }
             self.len -= entry.remove().len();
         }
     }
+}
+
+/// Whether the latest possible timestamp of `slice` (its last millisecond)
+/// is more than `keep_ms` before `now_ms`.
+fn slice_expired(slice: u64, now_ms: u64, keep_ms: u64) -> bool {
+    let last_ms = slice
+        .saturating_mul(BUCKET_MS)
+        .saturating_add(BUCKET_MS - 1);
+    last_ms.saturating_add(keep_ms) < now_ms
 }
 
 /// Hashes a tag digest as itself.
@@ -350,13 +397,101 @@ mod tests {
             Err(Rejection::Replayed),
             "kept to the end of its slice plus keep"
         );
-        assert_eq!(guard.check_and_record(2100, &tag(2), 3200), Ok(()));
+        // Once its slice has left, a request for it is refused as stale,
+        // never filed anew (it could be a replay of a forgotten entry).
+        assert_eq!(
+            guard.check_and_record(2100, &tag(2), 3200),
+            Err(Rejection::StaleTimestamp)
+        );
+        assert_eq!(
+            guard.check_and_record(2100, &tag(9), 3200),
+            Err(Rejection::StaleTimestamp)
+        );
         assert_eq!(guard.check_and_record(4000, &tag(5), 4000), Ok(()));
         assert_eq!(
             guard.len(),
             1,
             "every slice before 2.9 s is gone at 4.000 s"
         );
+    }
+
+    #[test]
+    fn a_request_checked_against_an_earlier_clock_reading_is_not_filed_anew() {
+        let guard = ReplayGuard::new(10, KEEP_MS);
+        assert_eq!(guard.check_and_record(1000, &tag(1), 1000), Ok(()));
+        // Another request, whose clock reading is later, forgets slice 10.
+        assert_eq!(guard.check_and_record(2200, &tag(2), 2200), Ok(()));
+        assert_eq!(guard.len(), 1);
+        // A copy of the first, checked against a reading taken before its
+        // body arrived (2050 ms, when slice 10 was still kept): its slice
+        // is gone, so it is refused, not remembered as new.
+        assert_eq!(
+            guard.check_and_record(1000, &tag(1), 2050),
+            Err(Rejection::StaleTimestamp)
+        );
+        assert_eq!(guard.len(), 1);
+        // A reading that late still counts for requests it keeps.
+        assert_eq!(
+            guard.check_and_record(2200, &tag(2), 2050),
+            Err(Rejection::Replayed)
+        );
+        assert_eq!(guard.check_and_record(2210, &tag(3), 2050), Ok(()));
+    }
+
+    #[test]
+    fn a_clock_set_back_further_than_keep_is_followed() {
+        let guard = ReplayGuard::new(10, KEEP_MS);
+        assert_eq!(guard.check_and_record(60_000, &tag(1), 60_000), Ok(()));
+        // The system clock is set back a minute: requests of the new
+        // present are taken, not refused until the clock catches up.
+        assert_eq!(guard.check_and_record(1000, &tag(2), 1000), Ok(()));
+        assert_eq!(
+            guard.check_and_record(1000, &tag(2), 1001),
+            Err(Rejection::Replayed)
+        );
+        assert_eq!(guard.check_and_record(1500, &tag(3), 1500), Ok(()));
+    }
+
+    #[test]
+    fn a_request_from_a_clock_far_ahead_does_not_stop_sealing() {
+        let guard = ReplayGuard::new(100_000, 600_000);
+        let start: u128 = 1_700_000_000_000;
+        let mut n: u32 = 0;
+        let mut record = |at: u128, now: u128| {
+            n += 1;
+            let mut tag = [0u8; 32];
+            tag[..4].copy_from_slice(&n.wrapping_mul(2_654_435_761).to_le_bytes());
+            tag[4..8].copy_from_slice(&n.to_le_bytes());
+            assert_eq!(guard.check_and_record(at, &tag, now), Ok(()));
+        };
+        // One request timestamped 290 s ahead (inside a 300 s window).
+        record(start + 290_000, start);
+        // Then 3 s of current traffic, 10 requests a millisecond.
+        for ms in 0..3000 {
+            for _ in 0..10 {
+                record(start + ms, start + ms);
+            }
+        }
+        // The first request of the next slice.
+        record(start + 3000, start + 3000);
+        let ledger = guard.ledger.lock().expect("not poisoned");
+        let first_slice = u64::try_from(start / 100).expect("fits");
+        let current: Vec<&Bucket> = (first_slice..first_slice + 30)
+            .map(|slice| ledger.by_slice.get(&slice).expect("a bucket a slice"))
+            .collect();
+        // More than a second behind the clock (3 s): sealed.
+        for (i, bucket) in current[..19].iter().enumerate() {
+            assert!(
+                matches!(bucket, Bucket::Sealed { .. }),
+                "slice {i} of the current traffic is still open"
+            );
+        }
+        // A new current bucket is sized like the one before it.
+        let Some(Bucket::Open(newest)) = ledger.by_slice.get(&(first_slice + 30)) else {
+            panic!("the newest current bucket is open");
+        };
+        assert_eq!(newest.len(), 1);
+        assert!(newest.capacity() >= 1000, "{} slots", newest.capacity());
     }
 
     #[test]
@@ -494,18 +629,34 @@ mod tests {
         #[test]
         fn the_guard_answers_like_a_plain_set_of_what_it_took(
             capacity in 1usize..80,
-            steps in proptest::collection::vec((0u128..400, 0u128..2500, 0u8..12), 1..600),
+            steps in proptest::collection::vec(
+                (0u128..400, 0u128..2500, 0u8..12, proptest::prop_oneof![0u128..300, 0u128..3000]),
+                1..600,
+            ),
         ) {
             let keep_ms: u128 = 2000;
             let guard = ReplayGuard::new(capacity, keep_ms);
             let mut model: std::collections::HashSet<(u128, u8)> = Default::default();
-            let mut now: u128 = 10_000;
-            for (advance, back, n) in steps {
-                now += advance;
-                let at = now - back;
+            let mut clock: u128 = 10_000;
+            // The guard's clock: the latest reading, unless one is more
+            // than keep_ms behind it (the clock was set back).
+            let mut latest: u128 = 0;
+            for (advance, back, n, reading_late) in steps {
+                clock += advance;
+                let at = clock - back;
+                // A reading taken a while before the call (a slow body), or
+                // after the clock was set back.
+                let reading = clock - reading_late;
+                if reading > latest || latest - reading > keep_ms {
+                    latest = reading;
+                }
+                let now = latest;
                 let slice = at / 100;
-                model.retain(|(kept_slice, _)| kept_slice * 100 + 99 + keep_ms >= now);
-                let expected = if model.contains(&(slice, n)) {
+                let expired = |kept_slice: u128| kept_slice * 100 + 99 + keep_ms < now;
+                model.retain(|(kept_slice, _)| !expired(*kept_slice));
+                let expected = if expired(slice) {
+                    Err(Rejection::StaleTimestamp)
+                } else if model.contains(&(slice, n)) {
                     Err(Rejection::Replayed)
                 } else if model.len() >= capacity {
                     Err(Rejection::ReplayGuardFull)
@@ -513,7 +664,7 @@ mod tests {
                     model.insert((slice, n));
                     Ok(())
                 };
-                proptest::prop_assert_eq!(guard.check_and_record(at, &tag(n), now), expected);
+                proptest::prop_assert_eq!(guard.check_and_record(at, &tag(n), reading), expected);
                 proptest::prop_assert_eq!(guard.len(), model.len());
             }
         }

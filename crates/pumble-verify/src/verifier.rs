@@ -236,10 +236,12 @@ impl Verifier {
     }
 
     /// Checks 1, the HMAC of 4, and 5 for a body whose headers already
-    /// passed [`Verifier::check_headers`]. The replay guard uses the clock
-    /// reading taken for the headers' window check, so a body that was slow
-    /// to arrive cannot move the guard's clock past an entry that the window
-    /// check still let in.
+    /// passed [`Verifier::check_headers`]. The replay guard is handed the
+    /// clock reading taken for the headers' window check; its own clock is
+    /// the latest reading it has seen, so when the body was slow to arrive
+    /// and the request's slice has left the guard meanwhile, the request is
+    /// refused as stale rather than remembered anew (it could be a replay of
+    /// what was forgotten).
     pub(crate) fn check_body_against(
         &self,
         headers: &CheckedHeaders<'_>,
@@ -541,6 +543,62 @@ impl<B: AsRef<[u8]>> Eq for Verified<B> {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A copy of a delivered request, replayed near the window's edge with
+    /// its body held back `body_delay_ms` while the sender's next genuine
+    /// request is verified: the outcome of the copy.
+    fn replay_with_a_slow_body(body_delay_ms: u64) -> Result<(), Rejection> {
+        let secret = "xpss-11111111111111111111111111111111";
+        let verifier = Verifier::builder()
+            .secret(secret)
+            .replay_guard(1000)
+            .build()
+            .expect("valid configuration");
+        let at = |ms: u64| UNIX_EPOCH + Duration::from_millis(ms);
+        let sent_ms: u64 = 1_717_000_000_000;
+        let timestamp = sent_ms.to_string();
+        let body = br#"{"n":1}"#;
+        let signature = crate::sign(secret, &timestamp, body);
+        verifier
+            .verify_at(Some(&timestamp), Some(&signature), &body[..], at(sent_ms))
+            .expect("the genuine delivery");
+        // The copy's headers arrive at the window's last millisecond.
+        let headers = verifier
+            .check_headers(
+                HeaderField::Once(timestamp.as_bytes()),
+                HeaderField::Once(signature.as_bytes()),
+                at(sent_ms + 300_000),
+            )
+            .expect("inside the window");
+        let later_ms = sent_ms + 300_000 + body_delay_ms;
+        let later = later_ms.to_string();
+        let later_body = br#"{"n":2}"#;
+        let later_signature = crate::sign(secret, &later, later_body);
+        verifier
+            .verify_at(
+                Some(&later),
+                Some(&later_signature),
+                &later_body[..],
+                at(later_ms),
+            )
+            .expect("the next genuine request");
+        verifier.check_body_against(&headers, body)
+    }
+
+    #[test]
+    fn a_replay_whose_body_arrives_slowly_is_refused() {
+        // The copy's slice is still kept (the slack past the window):
+        // recognised as a replay.
+        assert_eq!(replay_with_a_slow_body(500), Err(Rejection::Replayed));
+        // It has been forgotten by the time the body is in: stale.
+        for delay_ms in [1200, 2500, 9000] {
+            assert_eq!(
+                replay_with_a_slow_body(delay_ms),
+                Err(Rejection::StaleTimestamp),
+                "body {delay_ms} ms late"
+            );
+        }
+    }
 
     #[test]
     fn tags_are_equal_only_when_every_byte_is() {

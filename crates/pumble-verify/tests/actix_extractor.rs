@@ -781,3 +781,69 @@ fn the_default_body_timeout_is_ten_seconds() {
     assert_eq!(verifier.body_timeout(), pumble_verify::DEFAULT_BODY_TIMEOUT);
     assert_eq!(pumble_verify::DEFAULT_BODY_TIMEOUT, Duration::from_secs(10));
 }
+
+/// A copy of a delivered request, replayed near the window's edge with its
+/// body held back while a genuine request comes in, never reaches the
+/// handler: its slice has left the replay guard meanwhile, and it is refused
+/// as stale instead of being remembered anew.
+#[test]
+fn a_replay_near_the_window_edge_with_a_slow_body_is_refused() {
+    let verifier = Verifier::builder()
+        .secret(PINNED_SECRET)
+        .window(Duration::from_secs(2))
+        .replay_guard(1000)
+        .build()
+        .expect("valid configuration");
+    let server = RunningServer::start(verifier);
+    let request = |body: &[u8], timestamp: &str| {
+        format!(
+            "POST /hook HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\n{TIMESTAMP_HEADER}: {timestamp}\r\n{SIGNATURE_HEADER}: {}\r\nconnection: close\r\n\r\n",
+            body.len(),
+            sign(PINNED_SECRET, timestamp, body)
+        )
+    };
+    let body = br#"{"messageType":"SLASH_COMMAND","n":1}"#;
+    let timestamp = now_millis();
+    let head = request(body, &timestamp);
+    assert_eq!(
+        server.exchange(&[head.as_bytes(), body]).0,
+        200,
+        "delivered"
+    );
+    assert_eq!(
+        server.exchange(&[head.as_bytes(), body]).0,
+        403,
+        "an immediate copy"
+    );
+    // 1.5 s later, still inside the 2 s window, the copy's headers.
+    let sent: u128 = timestamp.parse().expect("digits");
+    let now = || {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("clock after 1970")
+            .as_millis()
+    };
+    while now() < sent + 1500 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut copy = TcpStream::connect(server.address).expect("connect to loopback");
+    copy.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("set timeout");
+    copy.write_all(head.as_bytes())
+        .expect("send the copy's headers");
+    // Past the slice's keep (window + 1 s), a genuine request arrives.
+    while now() < sent + 3300 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let later_body = br#"{"messageType":"SLASH_COMMAND","n":2}"#;
+    let later = request(later_body, &now_millis());
+    assert_eq!(server.exchange(&[later.as_bytes(), later_body]).0, 200);
+    // Then the copy's body.
+    copy.write_all(body).expect("send the copy's body");
+    let (status, text) = read_response(&mut copy);
+    assert_eq!(
+        (status, text.as_str()),
+        (403, r#"{"error":"stale_timestamp"}"#)
+    );
+    assert_eq!(server.runs.count(), 2, "only the two genuine requests ran");
+}
