@@ -26,6 +26,8 @@ pub enum Command {
     Healthcheck,
     /// Print the usage text.
     Help,
+    /// Print the program's name and version.
+    Version,
 }
 
 /// The command line could not be understood.
@@ -57,7 +59,8 @@ Commands:
                                TOKEN_ENCRYPTION_KEY_PREVIOUS to the old key during a rotation).
                                --import-plaintext also seals a database of the previous anon.
   healthcheck                  Exit 0 when GET /health on 127.0.0.1:$PORT answers 200.
-  help, -h, --help             Show this text.
+  help, -h, --help             Show this text (also after any command: `anon reseal --help`).
+  version, -V, --version       Show the version.
 
 Environment: see .env.example (or `anon check-config`).";
 
@@ -71,6 +74,10 @@ where
     let Some((first, rest)) = args.split_first() else {
         return Ok(Command::Serve);
     };
+    // `anon <command> --help` asks for the usage, whatever else is given.
+    if rest.iter().any(|arg| arg == "-h" || arg == "--help") {
+        return Ok(Command::Help);
+    }
     let no_more = |command: Command| {
         if let Some(extra) = rest.first() {
             Err(UsageError(format!("unexpected argument `{extra}`")))
@@ -84,6 +91,7 @@ where
         "check-config" => no_more(Command::CheckConfig),
         "healthcheck" => no_more(Command::Healthcheck),
         "help" | "-h" | "--help" => Ok(Command::Help),
+        "version" | "-V" | "--version" => no_more(Command::Version),
         "manifest" => parse_manifest(rest),
         "reseal" => match rest {
             [] => Ok(Command::Reseal {
@@ -126,6 +134,8 @@ mod tests {
         assert_eq!(parse(["check-config"]), Ok(Command::CheckConfig));
         assert_eq!(parse(["healthcheck"]), Ok(Command::Healthcheck));
         assert_eq!(parse(["--help"]), Ok(Command::Help));
+        assert_eq!(parse(["--version"]), Ok(Command::Version));
+        assert_eq!(parse(["-V"]), Ok(Command::Version));
         assert_eq!(
             parse(["reseal", "--import-plaintext"]),
             Ok(Command::Reseal {
@@ -150,6 +160,26 @@ mod tests {
                 public_url: "https://anon.example.test".to_owned()
             })
         );
+    }
+
+    #[test]
+    fn help_after_any_command_shows_the_usage() {
+        for args in [
+            &["serve", "--help"][..],
+            &["demo", "-h"],
+            &["check-config", "--help"],
+            &["healthcheck", "--help"],
+            &["reseal", "--import-plaintext", "--help"],
+            &["manifest", "--help"],
+            &[
+                "manifest",
+                "--public-url",
+                "https://anon.example.test",
+                "-h",
+            ],
+        ] {
+            assert_eq!(parse(args.iter().copied()), Ok(Command::Help), "{args:?}");
+        }
     }
 
     #[test]

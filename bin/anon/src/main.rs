@@ -23,5 +23,9 @@ fn main() -> ExitCode {
         Command::Help => {
             anon::console::exit_code(anon::console::print_line(cli::USAGE), ExitCode::SUCCESS)
         }
+        Command::Version => anon::console::exit_code(
+            anon::console::print_line(concat!("anon ", env!("CARGO_PKG_VERSION"))),
+            ExitCode::SUCCESS,
+        ),
     }
 }
