@@ -51,6 +51,9 @@ pub fn serve() -> ExitCode {
     if logging::init(settings.log_level, settings.log_format).is_err() {
         eprintln!("anon: a logger was already installed");
     }
+    for caution in settings.cautions() {
+        log::warn!("{caution}");
+    }
     let runtime = match runtime(settings.background_workers + 2) {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -117,20 +120,25 @@ async fn wait_for_signal() {
     }
 }
 
-/// `anon check-config`.
+/// `anon check-config`. Settings that load but look like a mistake
+/// ([`Settings::cautions`]) are named on stderr; they do not fail the check.
 pub fn check_config() -> ExitCode {
-    match load_settings() {
-        Ok(settings) => console::exit_code(
-            console::print_line(&format!(
-                "configuration OK: listening on {}, database {}, Pumble API {}",
-                settings.listen_address(),
-                settings.database_path.display(),
-                settings.pumble_api_url
-            )),
-            ExitCode::SUCCESS,
-        ),
-        Err(code) => code,
+    let settings = match load_settings() {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
+    for caution in settings.cautions() {
+        eprintln!("anon: caution: {caution}");
     }
+    console::exit_code(
+        console::print_line(&format!(
+            "configuration OK: listening on {}, database {}, Pumble API {}",
+            settings.listen_address(),
+            settings.database_path.display(),
+            settings.pumble_api_url
+        )),
+        ExitCode::SUCCESS,
+    )
 }
 
 /// `anon manifest --public-url URL`. The URL is checked again here

@@ -43,6 +43,7 @@ pub mod request_log;
 pub mod retention;
 pub mod routes;
 pub mod server_thread;
+pub mod setting_cautions;
 pub mod settings;
 pub mod startup;
 pub mod state;

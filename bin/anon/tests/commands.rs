@@ -109,6 +109,51 @@ fn check_config_says_when_database_path_is_a_directory() {
 }
 
 #[test]
+fn check_config_names_settings_that_look_like_a_mistake_and_still_passes() {
+    let output = anon(
+        &["check-config"],
+        &[
+            ("TOKEN_ENCRYPTION_KEY_PREVIOUS", KEY),
+            ("PUBLIC_URL", "http://anon.example.test"),
+        ],
+        true,
+    );
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("caution: TOKEN_ENCRYPTION_KEY_PREVIOUS equals TOKEN_ENCRYPTION_KEY"),
+        "{text}"
+    );
+    assert!(
+        text.contains("caution: PUBLIC_URL is an http:// URL"),
+        "{text}"
+    );
+    assert!(!text.contains(KEY), "{text}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).starts_with("configuration OK"),
+        "{output:?}"
+    );
+}
+
+#[test]
+fn help_after_a_command_and_version_answer_with_success() {
+    for args in [&["reseal", "--help"][..], &["manifest", "--help"]] {
+        let output = anon(args, &[], false);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {output:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains("Usage: anon [COMMAND]"),
+            "{args:?}: {output:?}"
+        );
+    }
+    let output = anon(&["--version"], &[], false);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        format!("anon {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
 fn healthcheck_reports_a_malformed_port() {
     let output = anon(&["healthcheck"], &[("PORT", "abc")], false);
     let text = stderr(&output);
