@@ -35,24 +35,24 @@
 //! earlier), so at a steady rate it never grows (a growth rehashes the whole
 //! table).
 //!
-//! **Sealed buckets.** Once a bucket's slice is [`SEAL_AFTER_SLICES`]
-//! slices behind the guard's clock, requests for it have stopped coming (a
-//! request carries its send time), and it is sealed: its digests become one
-//! sorted array of 8 bytes each, searched by bisection, instead of a hash
-//! table of 10–21 bytes an entry. The odd request that still comes for a
-//! sealed slice (a sender whose clock is behind) is filed beside the array
-//! in a small table of its own. The sealing happens when a bucket is opened,
-//! on the request that opens it (a sort of the bucket's entries, some tens
-//! of microseconds at a busy server's rate, once per slice). It follows the
-//! clock, not the timestamps, so a request from a clock far ahead does not
-//! move it.
+//! **Sealed buckets.** Once nothing has been filed in a bucket for a second
+//! ([`SEAL_WHEN_IDLE_MS`], by the guard's clock), requests for its slice
+//! have stopped coming (a request carries its send time), and it is sealed:
+//! its digests become one sorted array of 8 bytes each, searched by
+//! bisection, instead of a hash table of 10–21 bytes an entry. The odd
+//! request that still comes for a sealed slice is filed beside the array in
+//! a small table of its own. The sealing happens when a bucket is opened, on
+//! the request that opens it (a sort of the bucket's entries, some tens of
+//! microseconds at a busy server's rate, once per slice); the few open
+//! buckets are listed, so finding the idle ones is a short scan. Going by
+//! when each bucket was last filed, not by the timestamps, a sender whose
+//! clock is behind or ahead is sealed like any other, and one request from
+//! a clock far ahead changes nothing for the rest.
 //!
 //! **Memory.** An entry costs 8 bytes once its bucket is sealed, and 10–21
 //! bytes (a table slot of 8 bytes and a control byte at a load factor
-//! between 7/16 and 7/8) in the last second's open buckets, in the tables
-//! of late requests, and in the buckets of a sender whose clock is more than
-//! a second behind this server's (opened after their slice's turn, they stay
-//! tables). Each bucket in use costs about 100 bytes more; live
+//! between 7/16 and 7/8) in the buckets filed in within the last second and
+//! in the tables of late requests. Each bucket in use costs about 100 bytes more; live
 //! timestamps span about ten minutes, so at most about 6 000 buckets
 //! (0.6 MiB). 200 000 entries take about 2 MiB, and at most about 5 MiB
 //! even if all of them came within one second.
@@ -71,9 +71,13 @@ pub(crate) const DIGEST_LEN: usize = 8;
 /// module's notes).
 const BUCKET_MS: u64 = 100;
 
-/// A bucket is sealed once the newest bucket's slice is this many slices
-/// after its own (one second).
-const SEAL_AFTER_SLICES: u64 = 10;
+/// A bucket is sealed once nothing was filed in it for this long by the
+/// guard's clock, in milliseconds.
+const SEAL_WHEN_IDLE_MS: u64 = 1000;
+
+/// A new bucket is sized like the open one before it when that one's slice
+/// is at most this many slices earlier (one second).
+const SIZE_LIKE_WITHIN_SLICES: u64 = 10;
 
 /// The hash table of a bucket's digests.
 type DigestTable = HashSet<u64, BuildHasherDefault<TagHasher>>;
@@ -94,9 +98,8 @@ struct Ledger {
     by_slice: BTreeMap<u64, Bucket>,
     /// Entries across all buckets.
     len: usize,
-    /// Every bucket of a slice below this one is sealed (or was opened after
-    /// its slice's turn came, for late requests only).
-    sealed_below: u64,
+    /// The slices of the open buckets (the last second's, a few).
+    open: Vec<u64>,
     /// The latest clock reading seen, in ms since the epoch: the guard's
     /// clock, which does not go back (see [`Ledger::clock`]).
     latest_now_ms: u64,
@@ -104,8 +107,9 @@ struct Ledger {
 
 /// The digests filed under one slice.
 enum Bucket {
-    /// Being filled: a hash table.
-    Open(DigestTable),
+    /// Being filled: a hash table, and when a digest was last filed in it
+    /// (the guard's clock, ms).
+    Open { table: DigestTable, filed_ms: u64 },
     /// Done with: sorted digests, and a table for those filed since.
     Sealed {
         sorted: Box<[u64]>,
@@ -116,17 +120,20 @@ enum Bucket {
 impl Bucket {
     fn contains(&self, digest: u64) -> bool {
         match self {
-            Bucket::Open(table) => table.contains(&digest),
+            Bucket::Open { table, .. } => table.contains(&digest),
             Bucket::Sealed { sorted, late } => {
                 sorted.binary_search(&digest).is_ok() || late.contains(&digest)
             }
         }
     }
 
-    /// Files `digest`; false when it was there already.
-    fn insert(&mut self, digest: u64) -> bool {
+    /// Files `digest` at `now_ms`; false when it was there already.
+    fn insert(&mut self, digest: u64, now_ms: u64) -> bool {
         match self {
-            Bucket::Open(table) => table.insert(digest),
+            Bucket::Open { table, filed_ms } => {
+                *filed_ms = now_ms;
+                table.insert(digest)
+            }
             Bucket::Sealed { sorted, late } => {
                 sorted.binary_search(&digest).is_err() && late.insert(digest)
             }
@@ -135,7 +142,7 @@ impl Bucket {
 
     fn len(&self) -> usize {
         match self {
-            Bucket::Open(table) => table.len(),
+            Bucket::Open { table, .. } => table.len(),
             Bucket::Sealed { sorted, late } => sorted.len() + late.len(),
         }
     }
@@ -143,7 +150,7 @@ impl Bucket {
     /// Turns an open bucket's table into a sorted array (a sealed one is
     /// left as it is).
     fn seal(&mut self) {
-        if let Bucket::Open(table) = self {
+        if let Bucket::Open { table, .. } = self {
             let mut sorted: Vec<u64> = table.drain().collect();
             sorted.sort_unstable();
             *self = Bucket::Sealed {
@@ -209,7 +216,7 @@ impl ReplayGuard {
         // itself says whether the digest was there.
         let ledger = &mut *ledger;
         let fresh = match ledger.by_slice.get_mut(&slice) {
-            Some(bucket) => bucket.insert(digest),
+            Some(bucket) => bucket.insert(digest, now_ms),
             None => {
                 // A bucket is sized like the open one before it, if that
                 // one is at most a second earlier: at a steady rate the
@@ -217,7 +224,9 @@ impl ReplayGuard {
                 // rehashes the table). One opened by a late request, or by a
                 // lone request far ahead, starts small.
                 let expected = match ledger.by_slice.range(..slice).next_back() {
-                    Some((&before, Bucket::Open(table))) if slice - before <= SEAL_AFTER_SLICES => {
+                    Some((&before, Bucket::Open { table, .. }))
+                        if slice - before <= SIZE_LIKE_WITHIN_SLICES =>
+                    {
                         table.len()
                     }
                     _ => 0,
@@ -225,10 +234,15 @@ impl ReplayGuard {
                 .min(self.capacity - ledger.len);
                 let mut table = DigestTable::with_capacity_and_hasher(expected, Default::default());
                 table.insert(digest);
-                ledger.by_slice.insert(slice, Bucket::Open(table));
-                // Sealing follows this server's clock, not the timestamps:
-                // one request from a clock far ahead does not move it.
-                ledger.seal_before((now_ms / BUCKET_MS).saturating_sub(SEAL_AFTER_SLICES));
+                ledger.seal_idle(now_ms);
+                ledger.by_slice.insert(
+                    slice,
+                    Bucket::Open {
+                        table,
+                        filed_ms: now_ms,
+                    },
+                );
+                ledger.open.push(slice);
                 true
             }
         };
@@ -273,16 +287,26 @@ impl Ledger {
         self.latest_now_ms
     }
 
-    /// Seals every bucket of a slice below `slice` not sealed yet. Each
-    /// bucket is looked at once: the ones below `sealed_below` were already.
-    fn seal_before(&mut self, slice: u64) {
-        if slice <= self.sealed_below {
-            return;
-        }
-        for bucket in self.by_slice.range_mut(self.sealed_below..slice) {
-            bucket.1.seal();
-        }
-        self.sealed_below = slice;
+    /// Seals every open bucket nothing was filed in for
+    /// [`SEAL_WHEN_IDLE_MS`] by `now_ms`, and forgets the slices of open
+    /// buckets that have expired.
+    fn seal_idle(&mut self, now_ms: u64) {
+        let by_slice = &mut self.by_slice;
+        self.open.retain(|slice| {
+            let Some(bucket) = by_slice.get_mut(slice) else {
+                return false;
+            };
+            match bucket {
+                Bucket::Open { filed_ms, .. }
+                    if now_ms.saturating_sub(*filed_ms) >= SEAL_WHEN_IDLE_MS =>
+                {
+                    bucket.seal();
+                    false
+                }
+                Bucket::Open { .. } => true,
+                Bucket::Sealed { .. } => false,
+            }
+        });
     }
 
     /// Drops every bucket whose slice has expired at `now_ms`.
@@ -487,7 +511,8 @@ mod tests {
             );
         }
         // A new current bucket is sized like the one before it.
-        let Some(Bucket::Open(newest)) = ledger.by_slice.get(&(first_slice + 30)) else {
+        let Some(Bucket::Open { table: newest, .. }) = ledger.by_slice.get(&(first_slice + 30))
+        else {
             panic!("the newest current bucket is open");
         };
         assert_eq!(newest.len(), 1);
@@ -523,7 +548,7 @@ mod tests {
         let ledger = guard.ledger.lock().expect("not poisoned");
         let next = ledger.by_slice.get(&11).expect("the new slice's bucket");
         assert_eq!(next.len(), 1);
-        let Bucket::Open(table) = next else {
+        let Bucket::Open { table, .. } = next else {
             panic!("the newest bucket is open");
         };
         assert!(
@@ -544,14 +569,14 @@ mod tests {
         // Slice 49, before the newest (50), had no bucket yet.
         assert_eq!(guard.check_and_record(4950, &tag(1), 5000), Ok(()));
         let ledger = guard.ledger.lock().expect("not poisoned");
-        let Some(Bucket::Open(table)) = ledger.by_slice.get(&49) else {
+        let Some(Bucket::Open { table, .. }) = ledger.by_slice.get(&49) else {
             panic!("an open bucket for the late request's slice");
         };
         assert!(table.capacity() < 1000, "{} slots", table.capacity());
     }
 
     #[test]
-    fn buckets_a_second_behind_the_newest_are_sealed_and_still_refuse_replays() {
+    fn buckets_idle_for_a_second_are_sealed_and_still_refuse_replays() {
         // Kept 5 s, so that slice 10 outlives the second that seals it.
         let keep_ms = 5000;
         let guard = ReplayGuard::new(1000, keep_ms);
@@ -569,13 +594,13 @@ mod tests {
                 Some(Bucket::Sealed { .. })
             )
         };
-        // Slice 20 is not yet a second after slice 10: still open.
-        assert_eq!(guard.check_and_record(2000, &tag(60), 2000), Ok(()));
+        // At 1.999 s slice 10 has been idle for less than a second: open.
+        assert_eq!(guard.check_and_record(1999, &tag(60), 1999), Ok(()));
         assert!(!is_sealed(10));
-        // Slice 21 is: slice 10 is sealed, slice 20 stays open.
+        // At 2.1 s (a new bucket opens) it is sealed; slice 19 stays open.
         assert_eq!(guard.check_and_record(2100, &tag(61), 2100), Ok(()));
         assert!(is_sealed(10));
-        assert!(!is_sealed(20));
+        assert!(!is_sealed(19));
         for n in 1..=50 {
             assert_eq!(
                 guard.check_and_record(1000, &tag(n), 2100),
@@ -596,6 +621,39 @@ mod tests {
             Ok(())
         );
         assert_eq!(guard.len(), 3);
+    }
+
+    #[test]
+    fn the_buckets_of_a_sender_whose_clock_is_behind_are_sealed_too() {
+        let guard = ReplayGuard::new(100_000, 600_000);
+        let start: u128 = 1_700_000_000_000;
+        let mut n: u32 = 0;
+        // 3 s of traffic, each request timestamped 5 s before it arrives.
+        for ms in 0..3000u128 {
+            n += 1;
+            let mut tag = [0u8; 32];
+            tag[..4].copy_from_slice(&n.wrapping_mul(2_654_435_761).to_le_bytes());
+            assert_eq!(
+                guard.check_and_record(start + ms - 5000, &tag, start + ms),
+                Ok(())
+            );
+        }
+        let ledger = guard.ledger.lock().expect("not poisoned");
+        let first_slice = u64::try_from((start - 5000) / 100).expect("fits");
+        for slice in first_slice..first_slice + 19 {
+            assert!(
+                matches!(
+                    ledger.by_slice.get(&slice),
+                    Some(Bucket::Sealed { sorted, late }) if sorted.len() == 100 && late.is_empty()
+                ),
+                "slice {} of the sender's traffic is not sealed whole",
+                slice - first_slice
+            );
+        }
+        assert!(matches!(
+            ledger.by_slice.get(&(first_slice + 29)),
+            Some(Bucket::Open { .. })
+        ));
     }
 
     #[test]
@@ -696,7 +754,7 @@ mod tests {
             .by_slice
             .values()
             .map(|bucket| match bucket {
-                Bucket::Open(table) => table_bytes(table),
+                Bucket::Open { table, .. } => table_bytes(table),
                 Bucket::Sealed { sorted, late } => sorted.len() * DIGEST_LEN + table_bytes(late),
             })
             .sum();
