@@ -367,6 +367,7 @@ pub fn run(out: &mut impl Write) -> Result<DemoReport, DemoError> {
             CheckOutcome {
                 name: "(c) database files hold no user id, body or token (while running, and after stop)",
                 inspected: running_files.inspected + stopped_files.inspected,
+                unit: "bytes",
                 violations: running_files
                     .violations
                     .into_iter()

@@ -19,8 +19,10 @@ use std::path::{Path, PathBuf};
 pub struct CheckOutcome {
     /// What was checked.
     pub name: &'static str,
-    /// How many things were inspected (views, lines, bytes).
+    /// How many things were inspected.
     pub inspected: usize,
+    /// What they were, plural (`"views"`, `"log lines"`, `"bytes"`).
+    pub unit: &'static str,
     /// Every violation found (empty: passed).
     pub violations: Vec<String>,
 }
@@ -35,9 +37,17 @@ impl CheckOutcome {
 impl fmt::Display for CheckOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.passed() {
-            write!(f, "PASS  {} ({} inspected)", self.name, self.inspected)
+            write!(
+                f,
+                "PASS  {} ({} {} inspected)",
+                self.name, self.inspected, self.unit
+            )
         } else {
-            write!(f, "FAIL  {} ({} inspected)", self.name, self.inspected)?;
+            write!(
+                f,
+                "FAIL  {} ({} {} inspected)",
+                self.name, self.inspected, self.unit
+            )?;
             for violation in &self.violations {
                 write!(f, "\n        - {violation}")?;
             }
@@ -120,6 +130,7 @@ pub fn check_views(
     CheckOutcome {
         name: "(a) only admins learn who wrote an anonymous message",
         inspected: views.len(),
+        unit: "views",
         violations,
     }
 }
@@ -220,6 +231,7 @@ pub fn check_logs(lines: &[String], secrets: &LogSecrets<'_>) -> CheckOutcome {
     CheckOutcome {
         name: "(b) logs hold no body, token, signature, or author next to a message",
         inspected: lines.len(),
+        unit: "log lines",
         violations,
     }
 }
@@ -259,6 +271,7 @@ pub fn check_database_files(
     Ok(CheckOutcome {
         name: "(c) database files hold no user id, body or token",
         inspected,
+        unit: "bytes",
         violations,
     })
 }
