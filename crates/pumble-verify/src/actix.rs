@@ -294,6 +294,10 @@ async fn read_checked_body<'a>(
     )
     .await
     .ok_or(ExtractError::BodyTimeout)??;
+    // The replay guard gets the time the request reaches it, not the time
+    // its headers did: a body held back cannot hand it an old reading.
+    let mut headers = headers;
+    headers.reread_clock(SystemTime::now());
     Ok((headers, body))
 }
 

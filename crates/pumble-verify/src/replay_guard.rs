@@ -17,47 +17,60 @@
 //! filed. Buckets leave whole, oldest first, when their slice leaves the
 //! window, so no per-entry expiry or ordering index is kept.
 //!
-//! **The guard's clock.** Callers hand in their clock reading, taken before
-//! the call (the actix extractor reads it for the window check, then reads
-//! the body, which may take seconds). The guard keeps the latest reading it
-//! has seen and uses that, and it refuses, as stale, a request whose slice
-//! has left by that clock: were an earlier reading used, a copy of a
-//! delivered request, sent at the window's edge with a slow body, could find
-//! its slice already forgotten by a later request and be filed, and
-//! accepted, anew. A reading more than the keep time behind the latest is
-//! taken as the system clock set back, and followed.
+//! **The guard's clock.** Callers hand in a clock reading taken before the
+//! call (the actix extractor reads the clock again once the body is in, but
+//! a caller of the verifier's `*_at` methods may hand in any reading). The
+//! guard keeps the latest reading it has seen and uses that, and it refuses,
+//! as stale, a request whose slice has left by that clock: were an earlier
+//! reading used, a copy of a delivered request, sent at the window's edge
+//! with a slow body, could find its slice already forgotten by a later
+//! request and be filed, and accepted, anew. A reading further behind the
+//! latest than a late reading can be (the keep time plus the body timeout
+//! and a second, [`ReplayGuard::with_late_readings`]) is taken as the system
+//! clock set back, and followed, so a clock step does not refuse every
+//! request until the clock catches up. Two limits follow, as for any guard
+//! keyed on time: after the clock is set back by more than that, what was
+//! forgotten under the later clock can be filed anew; and after it is set
+//! back by less (a fast clock corrected by `d`), for up to `d` a request
+//! older than the keep time less `d` is refused as stale, though the window
+//! check let it in. A fresh request (timestamped about now) is never
+//! refused.
 //!
 //! **Why 100 ms.** The bucket being filled is the one every request writes
 //! to, at a random place (the digest is its own hash). At a busy server's
 //! rate a bucket of a whole second is a table of a megabyte or more, and each
-//! insert misses the CPU's caches; a tenth of that stays in them. A new
-//! bucket is created at the size of the open one before it (at most a second
-//! earlier), so at a steady rate it never grows (a growth rehashes the whole
-//! table).
+//! insert misses the CPU's caches; a tenth of that stays in them. A bucket of
+//! current traffic (its slice within one of the clock's) is created at the
+//! size of the open one before it (at most a second earlier), so at a steady
+//! rate it never grows (a growth rehashes the whole table); any other starts
+//! small, so at most three buckets are ever sized ahead.
 //!
 //! **Sealed buckets.** Once nothing has been filed in a bucket for a second
-//! ([`SEAL_WHEN_IDLE_MS`], by the guard's clock), requests for its slice
-//! have stopped coming (a request carries its send time), and it is sealed:
-//! its digests become one sorted array of 8 bytes each, searched by
-//! bisection, instead of a hash table of 10–21 bytes an entry. The odd
-//! request that still comes for a sealed slice is filed beside the array in
-//! a small table of its own. The sealing happens when a bucket is opened, on
-//! the request that opens it (a sort of the bucket's entries, some tens of
-//! microseconds at a busy server's rate, once per slice); the few open
-//! buckets are listed, so finding the idle ones is a short scan. Going by
-//! when each bucket was last filed, not by the timestamps, a sender whose
-//! clock is behind or ahead is sealed like any other, and one request from
-//! a clock far ahead changes nothing for the rest.
+//! ([`SEAL_WHEN_IDLE_MS`], by the guard's clock) and its slice ended a second
+//! ago, requests for it have stopped coming (a request carries its send
+//! time), and it is sealed: its digests become one sorted array of 8 bytes
+//! each, searched by bisection, instead of a hash table of 10–21 bytes an
+//! entry. The odd request that still comes for a sealed slice is filed
+//! beside the array in a table of its own. The open buckets are looked at in
+//! turn, [`SEAL_CHECKS_PER_OPENING`] each time a bucket is opened, on the
+//! request that opens it: the work per request stays small however many are
+//! open, and at a steady rate a bucket is sealed within a few slices of
+//! becoming idle (the sort takes some tens of microseconds at a busy
+//! server's rate, once per slice). A refused repeat does not count as
+//! filing. Going by when each bucket was last filed, a sender whose clock is
+//! behind is sealed like any other; one ahead is sealed once its slices have
+//! passed.
 //!
 //! **Memory.** An entry costs 8 bytes once its bucket is sealed, and 10–21
 //! bytes (a table slot of 8 bytes and a control byte at a load factor
-//! between 7/16 and 7/8) in the buckets filed in within the last second and
-//! in the tables of late requests. Each bucket in use costs about 100 bytes more; live
-//! timestamps span about ten minutes, so at most about 6 000 buckets
-//! (0.6 MiB). 200 000 entries take about 2 MiB, and at most about 5 MiB
-//! even if all of them came within one second.
+//! between 7/16 and 7/8) in the buckets filed in within the last second or
+//! two and in the tables of late requests. Each bucket in use costs about
+//! 100 bytes more; with the default window live timestamps span about ten
+//! minutes, so at most about 6 000 buckets (0.6 MiB). 200 000 entries take
+//! about 2 MiB, and at most about 5 MiB even if all of them came within one
+//! second.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, PoisonError};
@@ -79,6 +92,12 @@ const SEAL_WHEN_IDLE_MS: u64 = 1000;
 /// is at most this many slices earlier (one second).
 const SIZE_LIKE_WITHIN_SLICES: u64 = 10;
 
+/// Open buckets looked at, for sealing, each time a bucket is opened: the
+/// work per request stays small however many are open, and at a steady
+/// rate (one bucket opened per slice, about ten open) each is looked at
+/// every few slices.
+const SEAL_CHECKS_PER_OPENING: usize = 4;
+
 /// The hash table of a bucket's digests.
 type DigestTable = HashSet<u64, BuildHasherDefault<TagHasher>>;
 
@@ -87,7 +106,11 @@ pub(crate) struct ReplayGuard {
     capacity: usize,
     /// How long after its timestamp a request can still pass the window check
     /// (the window plus slack), in milliseconds.
-    keep_ms: u128,
+    keep_ms: u64,
+    /// How far behind the latest a clock reading may be and still count as
+    /// a late reading, not as the system clock set back (see
+    /// [`Ledger::clock`]), in milliseconds.
+    late_reading_ms: u64,
     ledger: Mutex<Ledger>,
 }
 
@@ -98,8 +121,9 @@ struct Ledger {
     by_slice: BTreeMap<u64, Bucket>,
     /// Entries across all buckets.
     len: usize,
-    /// The slices of the open buckets (the last second's, a few).
-    open: Vec<u64>,
+    /// The slices of the open buckets (the last second's, a few), looked
+    /// at in turn for sealing.
+    open: VecDeque<u64>,
     /// The latest clock reading seen, in ms since the epoch: the guard's
     /// clock, which does not go back (see [`Ledger::clock`]).
     latest_now_ms: u64,
@@ -127,12 +151,16 @@ impl Bucket {
         }
     }
 
-    /// Files `digest` at `now_ms`; false when it was there already.
+    /// Files `digest` at `now_ms`; false when it was there already (a
+    /// refused repeat does not count as filing).
     fn insert(&mut self, digest: u64, now_ms: u64) -> bool {
         match self {
             Bucket::Open { table, filed_ms } => {
-                *filed_ms = now_ms;
-                table.insert(digest)
+                let fresh = table.insert(digest);
+                if fresh {
+                    *filed_ms = now_ms;
+                }
+                fresh
             }
             Bucket::Sealed { sorted, late } => {
                 sorted.binary_search(&digest).is_err() && late.insert(digest)
@@ -163,13 +191,27 @@ impl Bucket {
 
 impl ReplayGuard {
     /// A guard holding at most `capacity` requests, each kept for `keep_ms`
-    /// after its timestamp.
+    /// after its timestamp. A clock reading more than `keep_ms` behind the
+    /// latest is taken as the clock set back (see
+    /// [`ReplayGuard::with_late_readings`]).
     pub(crate) fn new(capacity: usize, keep_ms: u128) -> Self {
+        let keep_ms = u64::try_from(keep_ms).unwrap_or(u64::MAX);
         ReplayGuard {
             capacity,
             keep_ms,
+            late_reading_ms: keep_ms,
             ledger: Mutex::new(Ledger::default()),
         }
+    }
+
+    /// Counts a clock reading up to `keep_ms + late_ms` behind the latest as
+    /// a late reading (a caller that read the clock, then waited this long
+    /// for a body), not as the clock set back.
+    pub(crate) fn with_late_readings(mut self, late_ms: u128) -> Self {
+        self.late_reading_ms = self
+            .keep_ms
+            .saturating_add(u64::try_from(late_ms).unwrap_or(u64::MAX));
+        self
     }
 
     /// Records the request with timestamp `timestamp_ms` (ms since the epoch)
@@ -188,8 +230,11 @@ impl ReplayGuard {
         // No code below panics while holding the lock, so a poisoned lock can
         // only come from a panic elsewhere; the ledger is still consistent.
         let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
-        let keep_ms = u64::try_from(self.keep_ms).unwrap_or(u64::MAX);
-        let now_ms = ledger.clock(u64::try_from(now_ms).unwrap_or(u64::MAX), keep_ms);
+        let keep_ms = self.keep_ms;
+        let now_ms = ledger.clock(
+            u64::try_from(now_ms).unwrap_or(u64::MAX),
+            self.late_reading_ms,
+        );
         ledger.forget_expired(now_ms, keep_ms);
         if slice_expired(slice, now_ms, keep_ms) {
             // Its bucket may already have been forgotten (by a request whose
@@ -218,14 +263,18 @@ impl ReplayGuard {
         let fresh = match ledger.by_slice.get_mut(&slice) {
             Some(bucket) => bucket.insert(digest, now_ms),
             None => {
-                // A bucket is sized like the open one before it, if that
-                // one is at most a second earlier: at a steady rate the
-                // buckets of current traffic then never grow (each growth
-                // rehashes the table). One opened by a late request, or by a
-                // lone request far ahead, starts small.
+                // A bucket of current traffic (its slice within one of the
+                // clock's) is sized like the open one before it, if that one
+                // is at most a second earlier: at a steady rate these
+                // buckets then never grow (each growth rehashes the table).
+                // Any other, opened by a late request or by one from a clock
+                // ahead, starts small: at most three buckets are sized so.
+                let now_slice = now_ms / BUCKET_MS;
+                let current =
+                    slice.saturating_add(1) >= now_slice && slice <= now_slice.saturating_add(1);
                 let expected = match ledger.by_slice.range(..slice).next_back() {
                     Some((&before, Bucket::Open { table, .. }))
-                        if slice - before <= SIZE_LIKE_WITHIN_SLICES =>
+                        if current && slice - before <= SIZE_LIKE_WITHIN_SLICES =>
                     {
                         table.len()
                     }
@@ -242,7 +291,7 @@ impl ReplayGuard {
                         filed_ms: now_ms,
                     },
                 );
-                ledger.open.push(slice);
+                ledger.open.push_back(slice);
                 true
             }
         };
@@ -280,33 +329,38 @@ impl Ledger {
     /// had already forgotten. A reading more than `keep_ms` behind the latest
     /// is no such delay but the system clock set back: the guard follows it
     /// (else it would refuse every request until the clock caught up).
-    fn clock(&mut self, now_ms: u64, keep_ms: u64) -> u64 {
-        if now_ms > self.latest_now_ms || self.latest_now_ms - now_ms > keep_ms {
+    fn clock(&mut self, now_ms: u64, late_reading_ms: u64) -> u64 {
+        if now_ms > self.latest_now_ms || self.latest_now_ms - now_ms > late_reading_ms {
             self.latest_now_ms = now_ms;
         }
         self.latest_now_ms
     }
 
-    /// Seals every open bucket nothing was filed in for
-    /// [`SEAL_WHEN_IDLE_MS`] by `now_ms`, and forgets the slices of open
-    /// buckets that have expired.
+    /// Looks at the next [`SEAL_CHECKS_PER_OPENING`] open buckets in turn:
+    /// seals each that nothing was filed in for [`SEAL_WHEN_IDLE_MS`] and
+    /// whose slice ended at least that long ago by `now_ms` (so a bucket
+    /// opened early, by a request from a clock ahead, is not sealed before
+    /// its slice's own traffic came), and forgets those that have expired.
     fn seal_idle(&mut self, now_ms: u64) {
-        let by_slice = &mut self.by_slice;
-        self.open.retain(|slice| {
-            let Some(bucket) = by_slice.get_mut(slice) else {
-                return false;
+        for _ in 0..SEAL_CHECKS_PER_OPENING.min(self.open.len()) {
+            let Some(slice) = self.open.pop_front() else {
+                return;
             };
+            let Some(bucket) = self.by_slice.get_mut(&slice) else {
+                continue;
+            };
+            let slice_ended_ms = slice.saturating_add(1).saturating_mul(BUCKET_MS);
             match bucket {
                 Bucket::Open { filed_ms, .. }
-                    if now_ms.saturating_sub(*filed_ms) >= SEAL_WHEN_IDLE_MS =>
+                    if now_ms.saturating_sub(*filed_ms) >= SEAL_WHEN_IDLE_MS
+                        && now_ms.saturating_sub(slice_ended_ms) >= SEAL_WHEN_IDLE_MS =>
                 {
                     bucket.seal();
-                    false
                 }
-                Bucket::Open { .. } => true,
-                Bucket::Sealed { .. } => false,
+                Bucket::Open { .. } => self.open.push_back(slice),
+                Bucket::Sealed { .. } => {}
             }
-        });
+        }
     }
 
     /// Drops every bucket whose slice has expired at `now_ms`.
@@ -503,8 +557,9 @@ mod tests {
         let current: Vec<&Bucket> = (first_slice..first_slice + 30)
             .map(|slice| ledger.by_slice.get(&slice).expect("a bucket a slice"))
             .collect();
-        // More than a second behind the clock (3 s): sealed.
-        for (i, bucket) in current[..19].iter().enumerate() {
+        // Idle for 1.5 s or more at the end (3 s): sealed (a bucket is
+        // looked at within a few openings of going idle for a second).
+        for (i, bucket) in current[..15].iter().enumerate() {
             assert!(
                 matches!(bucket, Bucket::Sealed { .. }),
                 "slice {i} of the current traffic is still open"
@@ -640,7 +695,8 @@ mod tests {
         }
         let ledger = guard.ledger.lock().expect("not poisoned");
         let first_slice = u64::try_from((start - 5000) / 100).expect("fits");
-        for slice in first_slice..first_slice + 19 {
+        // Idle for 1.5 s or more: sealed.
+        for slice in first_slice..first_slice + 15 {
             assert!(
                 matches!(
                     ledger.by_slice.get(&slice),
@@ -654,6 +710,171 @@ mod tests {
             ledger.by_slice.get(&(first_slice + 29)),
             Some(Bucket::Open { .. })
         ));
+    }
+
+    /// A tag distinct for each `n`, spread like an HMAC's.
+    fn numbered_tag(n: u32) -> [u8; 32] {
+        let mut tag = [0u8; 32];
+        tag[..4].copy_from_slice(&n.wrapping_mul(2_654_435_761).to_le_bytes());
+        tag[4..8].copy_from_slice(&n.to_le_bytes());
+        tag
+    }
+
+    /// The bytes of the digests' arrays and tables (usable capacity is 7/8
+    /// of a table's slots).
+    fn digest_bytes(ledger: &Ledger) -> usize {
+        let table_bytes =
+            |table: &DigestTable| (table.capacity() * 8).div_ceil(7) * (DIGEST_LEN + 1);
+        ledger
+            .by_slice
+            .values()
+            .map(|bucket| match bucket {
+                Bucket::Open { table, .. } => table_bytes(table),
+                Bucket::Sealed { sorted, late } => sorted.len() * DIGEST_LEN + table_bytes(late),
+            })
+            .sum()
+    }
+
+    #[test]
+    fn refused_repeats_do_not_keep_a_bucket_open() {
+        let guard = ReplayGuard::new(10_000, 60_000);
+        assert_eq!(guard.check_and_record(1000, &tag(1), 1000), Ok(()));
+        let mut n = 10;
+        for now in (1500..20_000u128).step_by(500) {
+            // A captured request replayed, refused each time.
+            assert_eq!(
+                guard.check_and_record(1000, &tag(1), now),
+                Err(Rejection::Replayed)
+            );
+            // Other traffic opens buckets (and so looks for idle ones).
+            n += 1;
+            assert_eq!(guard.check_and_record(now, &numbered_tag(n), now), Ok(()));
+        }
+        let ledger = guard.ledger.lock().expect("not poisoned");
+        assert!(
+            matches!(ledger.by_slice.get(&10), Some(Bucket::Sealed { .. })),
+            "nothing was filed under slice 10 for 19 s, yet it is open"
+        );
+    }
+
+    #[test]
+    fn a_bucket_opened_early_is_not_sealed_before_its_slice_has_passed() {
+        let guard = ReplayGuard::new(100_000, 600_000);
+        let start: u128 = 1_700_000_000_000;
+        let mut n: u32 = 0;
+        // A sender 1.5 s ahead, one request a slice, beside on-time traffic
+        // of 50 requests a slice: the early request opens each bucket.
+        for ms in 0..5000u128 {
+            if ms % 100 == 0 {
+                n += 1;
+                assert_eq!(
+                    guard.check_and_record(start + ms + 1500, &numbered_tag(n), start + ms),
+                    Ok(())
+                );
+            }
+            if ms % 2 == 0 {
+                n += 1;
+                assert_eq!(
+                    guard.check_and_record(start + ms, &numbered_tag(n), start + ms),
+                    Ok(())
+                );
+            }
+        }
+        let ledger = guard.ledger.lock().expect("not poisoned");
+        let first = u64::try_from(start / 100).expect("fits") + 15;
+        let mut sealed = 0;
+        for slice in first..first + 20 {
+            if let Some(Bucket::Sealed { sorted, late }) = ledger.by_slice.get(&slice) {
+                assert!(
+                    late.is_empty(),
+                    "slice {slice}: {} entries late",
+                    late.len()
+                );
+                assert_eq!(sorted.len(), 51, "slice {slice}");
+                sealed += 1;
+            }
+        }
+        assert!(sealed >= 15, "{sealed} of 20 old slices sealed");
+    }
+
+    #[test]
+    fn buckets_opened_out_of_order_are_not_all_sized_for_the_busiest() {
+        let guard = ReplayGuard::new(200_000, 600_000);
+        let start: u128 = 1_700_000_000_000;
+        for n in 0..100_000u32 {
+            assert_eq!(
+                guard.check_and_record(start, &numbered_tag(n), start),
+                Ok(())
+            );
+        }
+        // Ten later slices opened from the last to the first, each a
+        // second's neighbour of the busy one.
+        for j in (1..=10u32).rev() {
+            let at = start + u128::from(j) * 100;
+            assert_eq!(
+                guard.check_and_record(at, &numbered_tag(1_000_000 + j), start),
+                Ok(())
+            );
+        }
+        let ledger = guard.ledger.lock().expect("not poisoned");
+        let bytes = digest_bytes(&ledger);
+        assert!(
+            bytes <= 5 << 20,
+            "{bytes} bytes of tables for {} entries",
+            ledger.len
+        );
+    }
+
+    #[test]
+    fn with_many_buckets_open_the_idle_ones_are_still_sealed() {
+        let guard = ReplayGuard::new(100_000, 600_000);
+        let start: u128 = 1_700_000_000_000;
+        let mut n: u32 = 0;
+        // A backlog: one request for each of 200 past slices, at once.
+        for slice in 0..200u128 {
+            n += 1;
+            let at = start - 60_000 + slice * 100;
+            assert_eq!(guard.check_and_record(at, &numbered_tag(n), start), Ok(()));
+        }
+        // Then current traffic, a request a slice for 10 s: 100 openings
+        // look at 400 open buckets, each of the 200 at least once after it
+        // went idle.
+        for ms in (0..10_000u128).step_by(100) {
+            n += 1;
+            assert_eq!(
+                guard.check_and_record(start + ms, &numbered_tag(n), start + ms),
+                Ok(())
+            );
+        }
+        let ledger = guard.ledger.lock().expect("not poisoned");
+        let first = u64::try_from((start - 60_000) / 100).expect("fits");
+        for slice in first..first + 200 {
+            assert!(
+                matches!(ledger.by_slice.get(&slice), Some(Bucket::Sealed { .. })),
+                "backlog slice {} still open",
+                slice - first
+            );
+        }
+        assert!(ledger.open.len() < 30, "{} buckets open", ledger.open.len());
+    }
+
+    #[test]
+    fn extreme_inputs_do_not_panic() {
+        for keep in [0u128, 1, u128::from(u64::MAX), u128::MAX] {
+            let guard = ReplayGuard::new(4, keep).with_late_readings(u128::MAX);
+            for (at, now) in [
+                (u128::MAX, 0u128),
+                (0, u128::MAX),
+                (u128::from(u64::MAX), u128::from(u64::MAX)),
+                (0, 0),
+                (u128::from(u64::MAX) - 50, u128::from(u64::MAX) - 2),
+                (1, 1),
+            ] {
+                let _ = guard.check_and_record(at, &tag(1), now);
+                let _ = guard.check_and_record(at, &tag(2), now);
+            }
+            assert!(guard.len() <= 4);
+        }
     }
 
     #[test]

@@ -237,11 +237,11 @@ impl Verifier {
 
     /// Checks 1, the HMAC of 4, and 5 for a body whose headers already
     /// passed [`Verifier::check_headers`]. The replay guard is handed the
-    /// clock reading taken for the headers' window check; its own clock is
-    /// the latest reading it has seen, so when the body was slow to arrive
-    /// and the request's slice has left the guard meanwhile, the request is
-    /// refused as stale rather than remembered anew (it could be a replay of
-    /// what was forgotten).
+    /// headers' clock reading (the actix extractor reads it again once the
+    /// body is in); the guard's own clock is the latest reading it has seen,
+    /// so a request whose slice has left the guard by then is refused as
+    /// stale rather than remembered anew (it could be a replay of what was
+    /// forgotten).
     pub(crate) fn check_body_against(
         &self,
         headers: &CheckedHeaders<'_>,
@@ -287,8 +287,20 @@ pub(crate) struct CheckedHeaders<'a> {
     timestamp_header: &'a [u8],
     timestamp: RequestTimestamp,
     claimed: [u8; TAG_LEN],
-    /// The clock, as time since the epoch.
+    /// The clock, as time since the epoch: read for the window check, and
+    /// read again once the body is in, where a framework reads it (`reread_clock`).
     now: Duration,
+}
+
+impl CheckedHeaders<'_> {
+    /// Takes a new clock reading for the replay guard, once the body has
+    /// been read: the guard then works with the time the request reaches
+    /// it, however long its body took (the window check keeps the reading
+    /// it was made with).
+    #[cfg(feature = "actix")]
+    pub(crate) fn reread_clock(&mut self, now: SystemTime) {
+        self.now = now.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
+    }
 }
 
 impl Verifier {
@@ -462,8 +474,12 @@ impl VerifierBuilder {
         let replay_guard = match self.replay_capacity {
             Some(0) => return Err(ConfigError::ZeroReplayCapacity),
             // One second of slack covers the whole-second comparison of
-            // timestamps written in seconds.
-            Some(capacity) => Some(ReplayGuard::new(capacity, self.window.as_millis() + 1000)),
+            // timestamps written in seconds. A reading up to a body read
+            // (and a second) late is a late reading, not the clock set back.
+            Some(capacity) => Some(
+                ReplayGuard::new(capacity, self.window.as_millis() + 1000)
+                    .with_late_readings(self.body_timeout.as_millis() + 1000),
+            ),
             None => None,
         };
         Ok(Verifier {
@@ -596,6 +612,55 @@ mod tests {
                 replay_with_a_slow_body(delay_ms),
                 Err(Rejection::StaleTimestamp),
                 "body {delay_ms} ms late"
+            );
+        }
+    }
+
+    #[test]
+    fn a_replay_whose_body_outlasts_the_keep_time_is_refused() {
+        // A 2 s window keeps entries 3 s; the default body timeout is 10 s,
+        // so a body can be held past the keep time.
+        let secret = "xpss-11111111111111111111111111111111";
+        let verifier = Verifier::builder()
+            .secret(secret)
+            .window(Duration::from_secs(2))
+            .replay_guard(1000)
+            .build()
+            .expect("valid configuration");
+        let at = |ms: u64| UNIX_EPOCH + Duration::from_millis(ms);
+        let sent_ms: u64 = 1_717_000_000_000;
+        let timestamp = sent_ms.to_string();
+        let body = br#"{"n":1}"#;
+        let signature = crate::sign(secret, &timestamp, body);
+        verifier
+            .verify_at(Some(&timestamp), Some(&signature), &body[..], at(sent_ms))
+            .expect("the genuine delivery");
+        for copy in 0..3u64 {
+            // A copy's headers 1.5 s after the original (in the window).
+            let headers = verifier
+                .check_headers(
+                    HeaderField::Once(timestamp.as_bytes()),
+                    HeaderField::Once(signature.as_bytes()),
+                    at(sent_ms + 1500),
+                )
+                .expect("inside the window");
+            // 4 s later, while its body trickles, a genuine request.
+            let later_ms = sent_ms + 5600 + copy * 100;
+            let later = later_ms.to_string();
+            let later_body = br#"{"n":2}"#;
+            let later_signature = crate::sign(secret, &later, later_body);
+            verifier
+                .verify_at(
+                    Some(&later),
+                    Some(&later_signature),
+                    &later_body[..],
+                    at(later_ms),
+                )
+                .expect("the next genuine request");
+            assert_eq!(
+                verifier.check_body_against(&headers, body),
+                Err(Rejection::StaleTimestamp),
+                "copy {copy}"
             );
         }
     }

@@ -847,3 +847,61 @@ fn a_replay_near_the_window_edge_with_a_slow_body_is_refused() {
     );
     assert_eq!(server.runs.count(), 2, "only the two genuine requests ran");
 }
+
+/// The same with the copy's body held back longer than an entry is kept
+/// (window + 1 s = 3 s) but within the 10 s body timeout: the guard is
+/// handed the time the body arrived, not the headers', and refuses it.
+#[test]
+fn a_replay_whose_body_is_held_past_the_keep_time_is_refused() {
+    let verifier = Verifier::builder()
+        .secret(PINNED_SECRET)
+        .window(Duration::from_secs(2))
+        .replay_guard(1000)
+        .build()
+        .expect("valid configuration");
+    let server = RunningServer::start(verifier);
+    let request = |body: &[u8], timestamp: &str| {
+        format!(
+            "POST /hook HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\n{TIMESTAMP_HEADER}: {timestamp}\r\n{SIGNATURE_HEADER}: {}\r\nconnection: close\r\n\r\n",
+            body.len(),
+            sign(PINNED_SECRET, timestamp, body)
+        )
+    };
+    let body = br#"{"messageType":"SLASH_COMMAND","n":1}"#;
+    let timestamp = now_millis();
+    let head = request(body, &timestamp);
+    assert_eq!(
+        server.exchange(&[head.as_bytes(), body]).0,
+        200,
+        "delivered"
+    );
+    let sent: u128 = timestamp.parse().expect("digits");
+    let now = || {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("clock after 1970")
+            .as_millis()
+    };
+    while now() < sent + 1500 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut copy = TcpStream::connect(server.address).expect("connect to loopback");
+    copy.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("set timeout");
+    copy.write_all(head.as_bytes())
+        .expect("send the copy's headers");
+    // More than the keep time after the copy's headers, a genuine request.
+    while now() < sent + 1500 + 3300 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let later_body = br#"{"messageType":"SLASH_COMMAND","n":2}"#;
+    let later = request(later_body, &now_millis());
+    assert_eq!(server.exchange(&[later.as_bytes(), later_body]).0, 200);
+    copy.write_all(body).expect("send the copy's body");
+    let (status, text) = read_response(&mut copy);
+    assert_eq!(
+        (status, text.as_str()),
+        (403, r#"{"error":"stale_timestamp"}"#)
+    );
+    assert_eq!(server.runs.count(), 2, "only the two genuine requests ran");
+}
