@@ -17,24 +17,25 @@
 //! filed. Buckets leave whole, oldest first, when their slice leaves the
 //! window, so no per-entry expiry or ordering index is kept.
 //!
-//! **The guard's clock.** Callers hand in a clock reading taken before the
-//! call (the actix extractor reads the clock again once the body is in, but
-//! a caller of the verifier's `*_at` methods may hand in any reading). The
-//! guard keeps the latest reading it has seen and uses that, and it refuses,
-//! as stale, a request whose slice has left by that clock: were an earlier
-//! reading used, a copy of a delivered request, sent at the window's edge
-//! with a slow body, could find its slice already forgotten by a later
-//! request and be filed, and accepted, anew. A reading further behind the
-//! latest than a late reading can be (the keep time plus the body timeout
-//! and a second, [`ReplayGuard::with_late_readings`]) is taken as the system
-//! clock set back, and followed, so a clock step does not refuse every
-//! request until the clock catches up. Two limits follow, as for any guard
-//! keyed on time: after the clock is set back by more than that, what was
+//! **The guard's clock.** Callers hand in a clock reading taken once the
+//! whole request is in (the actix extractor reads the clock for the window
+//! check, reads the body, and reads the clock again for the guard). Readings
+//! still arrive a little out of order, so the guard keeps the latest one it
+//! has seen and uses that, and it refuses, as stale, a request whose slice
+//! has left by that clock: were an earlier reading used, a copy of a
+//! delivered request, sent at the window's edge, could find its slice
+//! already forgotten by a later request and be filed, and accepted, anew. A
+//! reading more than the keep time behind the latest is taken as the system
+//! clock set back, and followed. Two limits follow, as for any guard keyed
+//! on time: after the clock is set back by more than the keep time, what was
 //! forgotten under the later clock can be filed anew; and after it is set
 //! back by less (a fast clock corrected by `d`), for up to `d` a request
 //! older than the keep time less `d` is refused as stale, though the window
 //! check let it in. A fresh request (timestamped about now) is never
-//! refused.
+//! refused. (A larger tolerance for late readings would refuse fresh
+//! requests after a step a little over the keep time, for as long as the
+//! tolerance exceeds it; re-reading the clock after the body makes one
+//! unnecessary.)
 //!
 //! **Why 100 ms.** The bucket being filled is the one every request writes
 //! to, at a random place (the digest is its own hash). At a busy server's
@@ -58,8 +59,9 @@
 //! becoming idle (the sort takes some tens of microseconds at a busy
 //! server's rate, once per slice). A refused repeat does not count as
 //! filing. Going by when each bucket was last filed, a sender whose clock is
-//! behind is sealed like any other; one ahead is sealed once its slices have
-//! passed.
+//! behind is sealed like any other; the buckets of one ahead wait outside
+//! the turns until their slice comes, so they neither delay the sealing of
+//! current traffic nor are sealed before their slice's own traffic came.
 //!
 //! **Memory.** An entry costs 8 bytes once its bucket is sealed, and 10–21
 //! bytes (a table slot of 8 bytes and a control byte at a load factor
@@ -70,7 +72,7 @@
 //! about 2 MiB, and at most about 5 MiB even if all of them came within one
 //! second.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, PoisonError};
@@ -107,10 +109,6 @@ pub(crate) struct ReplayGuard {
     /// How long after its timestamp a request can still pass the window check
     /// (the window plus slack), in milliseconds.
     keep_ms: u64,
-    /// How far behind the latest a clock reading may be and still count as
-    /// a late reading, not as the system clock set back (see
-    /// [`Ledger::clock`]), in milliseconds.
-    late_reading_ms: u64,
     ledger: Mutex<Ledger>,
 }
 
@@ -124,6 +122,10 @@ struct Ledger {
     /// The slices of the open buckets (the last second's, a few), looked
     /// at in turn for sealing.
     open: VecDeque<u64>,
+    /// The slices of open buckets opened ahead of the clock (by a sender
+    /// whose clock is ahead), kept out of `open` until their slice comes,
+    /// so that they do not dilute its turns.
+    early: BTreeSet<u64>,
     /// The latest clock reading seen, in ms since the epoch: the guard's
     /// clock, which does not go back (see [`Ledger::clock`]).
     latest_now_ms: u64,
@@ -192,26 +194,13 @@ impl Bucket {
 impl ReplayGuard {
     /// A guard holding at most `capacity` requests, each kept for `keep_ms`
     /// after its timestamp. A clock reading more than `keep_ms` behind the
-    /// latest is taken as the clock set back (see
-    /// [`ReplayGuard::with_late_readings`]).
+    /// latest is taken as the clock set back (see [`Ledger::clock`]).
     pub(crate) fn new(capacity: usize, keep_ms: u128) -> Self {
-        let keep_ms = u64::try_from(keep_ms).unwrap_or(u64::MAX);
         ReplayGuard {
             capacity,
-            keep_ms,
-            late_reading_ms: keep_ms,
+            keep_ms: u64::try_from(keep_ms).unwrap_or(u64::MAX),
             ledger: Mutex::new(Ledger::default()),
         }
-    }
-
-    /// Counts a clock reading up to `keep_ms + late_ms` behind the latest as
-    /// a late reading (a caller that read the clock, then waited this long
-    /// for a body), not as the clock set back.
-    pub(crate) fn with_late_readings(mut self, late_ms: u128) -> Self {
-        self.late_reading_ms = self
-            .keep_ms
-            .saturating_add(u64::try_from(late_ms).unwrap_or(u64::MAX));
-        self
     }
 
     /// Records the request with timestamp `timestamp_ms` (ms since the epoch)
@@ -231,10 +220,7 @@ impl ReplayGuard {
         // only come from a panic elsewhere; the ledger is still consistent.
         let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
         let keep_ms = self.keep_ms;
-        let now_ms = ledger.clock(
-            u64::try_from(now_ms).unwrap_or(u64::MAX),
-            self.late_reading_ms,
-        );
+        let now_ms = ledger.clock(u64::try_from(now_ms).unwrap_or(u64::MAX), keep_ms);
         ledger.forget_expired(now_ms, keep_ms);
         if slice_expired(slice, now_ms, keep_ms) {
             // Its bucket may already have been forgotten (by a request whose
@@ -291,7 +277,11 @@ impl ReplayGuard {
                         filed_ms: now_ms,
                     },
                 );
-                ledger.open.push_back(slice);
+                if slice > now_slice.saturating_add(1) {
+                    ledger.early.insert(slice);
+                } else {
+                    ledger.open.push_back(slice);
+                }
                 true
             }
         };
@@ -322,15 +312,15 @@ fn digest(tag: &[u8]) -> u64 {
 
 impl Ledger {
     /// The guard's clock, given a caller's reading `now_ms`: the latest
-    /// reading seen so far. Callers read the clock before they call (the
-    /// actix extractor reads it for the window check, then reads the body),
-    /// so readings arrive out of order; were an earlier one used, a request
-    /// checked against it could be filed anew in a slice a later reading
-    /// had already forgotten. A reading more than `keep_ms` behind the latest
-    /// is no such delay but the system clock set back: the guard follows it
-    /// (else it would refuse every request until the clock caught up).
-    fn clock(&mut self, now_ms: u64, late_reading_ms: u64) -> u64 {
-        if now_ms > self.latest_now_ms || self.latest_now_ms - now_ms > late_reading_ms {
+    /// reading seen so far. Callers read the clock before they call, so
+    /// readings arrive a little out of order; were an earlier one used, a
+    /// request checked against it could be filed anew in a slice a later
+    /// reading had already forgotten. A reading more than `keep_ms` behind
+    /// the latest is no such delay but the system clock set back: the guard
+    /// follows it (a larger tolerance would refuse fresh requests for as
+    /// long as it exceeds `keep_ms`, after such a step).
+    fn clock(&mut self, now_ms: u64, keep_ms: u64) -> u64 {
+        if now_ms > self.latest_now_ms || self.latest_now_ms - now_ms > keep_ms {
             self.latest_now_ms = now_ms;
         }
         self.latest_now_ms
@@ -342,6 +332,16 @@ impl Ledger {
     /// opened early, by a request from a clock ahead, is not sealed before
     /// its slice's own traffic came), and forgets those that have expired.
     fn seal_idle(&mut self, now_ms: u64) {
+        // Buckets opened ahead of the clock join the turns once their slice
+        // has come (each moves once).
+        let now_slice = now_ms / BUCKET_MS;
+        while let Some(&slice) = self.early.first() {
+            if slice > now_slice {
+                break;
+            }
+            self.early.pop_first();
+            self.open.push_back(slice);
+        }
         for _ in 0..SEAL_CHECKS_PER_OPENING.min(self.open.len()) {
             let Some(slice) = self.open.pop_front() else {
                 return;
@@ -859,9 +859,40 @@ mod tests {
     }
 
     #[test]
+    fn a_sender_far_ahead_does_not_delay_sealing_current_traffic() {
+        let guard = ReplayGuard::new(1_000_000, 301_000);
+        let start: u128 = 1_700_000_000_000;
+        let mut n: u32 = 0;
+        // For 90 s: a sender 60 s ahead, a request a slice, and on-time
+        // traffic of 25 requests a slice.
+        for ms in (0..90_000u128).step_by(4) {
+            if ms % 100 == 0 {
+                n += 1;
+                assert_eq!(
+                    guard.check_and_record(start + ms + 60_000, &numbered_tag(n), start + ms),
+                    Ok(())
+                );
+            }
+            n += 1;
+            assert_eq!(
+                guard.check_and_record(start + ms, &numbered_tag(n), start + ms),
+                Ok(())
+            );
+        }
+        let ledger = guard.ledger.lock().expect("not poisoned");
+        let now_slice = u64::try_from((start + 90_000) / 100).expect("fits");
+        // On-time slices that ended 3 s to 80 s ago: all sealed.
+        let still_open = (now_slice - 800..now_slice - 30)
+            .filter(|slice| matches!(ledger.by_slice.get(slice), Some(Bucket::Open { .. })))
+            .count();
+        assert_eq!(still_open, 0, "{} buckets in turn", ledger.open.len());
+        assert!(ledger.early.len() >= 500, "{} ahead", ledger.early.len());
+    }
+
+    #[test]
     fn extreme_inputs_do_not_panic() {
         for keep in [0u128, 1, u128::from(u64::MAX), u128::MAX] {
-            let guard = ReplayGuard::new(4, keep).with_late_readings(u128::MAX);
+            let guard = ReplayGuard::new(4, keep);
             for (at, now) in [
                 (u128::MAX, 0u128),
                 (0, u128::MAX),
