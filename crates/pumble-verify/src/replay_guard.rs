@@ -256,8 +256,8 @@ impl ReplayGuard {
                 // Any other, opened by a late request or by one from a clock
                 // ahead, starts small: at most three buckets are sized so.
                 let now_slice = now_ms / BUCKET_MS;
-                let current =
-                    slice.saturating_add(1) >= now_slice && slice <= now_slice.saturating_add(1);
+                let ahead = slice > now_slice.saturating_add(1);
+                let current = !ahead && slice.saturating_add(1) >= now_slice;
                 let expected = match ledger.by_slice.range(..slice).next_back() {
                     Some((&before, Bucket::Open { table, .. }))
                         if current && slice - before <= SIZE_LIKE_WITHIN_SLICES =>
@@ -277,7 +277,7 @@ impl ReplayGuard {
                         filed_ms: now_ms,
                     },
                 );
-                if slice > now_slice.saturating_add(1) {
+                if ahead {
                     ledger.early.insert(slice);
                 } else {
                     ledger.open.push_back(slice);
@@ -430,6 +430,29 @@ mod tests {
         [n; 32]
     }
 
+    /// A tag distinct for each `n`, spread like an HMAC's.
+    fn numbered_tag(n: u32) -> [u8; 32] {
+        let mut tag = [0u8; 32];
+        tag[..4].copy_from_slice(&n.wrapping_mul(2_654_435_761).to_le_bytes());
+        tag[4..8].copy_from_slice(&n.to_le_bytes());
+        tag
+    }
+
+    /// The bytes of the digests' arrays and tables (usable capacity is 7/8
+    /// of a table's slots).
+    fn digest_bytes(ledger: &Ledger) -> usize {
+        let table_bytes =
+            |table: &DigestTable| (table.capacity() * 8).div_ceil(7) * (DIGEST_LEN + 1);
+        ledger
+            .by_slice
+            .values()
+            .map(|bucket| match bucket {
+                Bucket::Open { table, .. } => table_bytes(table),
+                Bucket::Sealed { sorted, late } => sorted.len() * DIGEST_LEN + table_bytes(late),
+            })
+            .sum()
+    }
+
     #[test]
     fn repeat_is_refused_and_distinct_requests_pass() {
         let guard = ReplayGuard::new(10, KEEP_MS);
@@ -537,10 +560,7 @@ mod tests {
         let mut n: u32 = 0;
         let mut record = |at: u128, now: u128| {
             n += 1;
-            let mut tag = [0u8; 32];
-            tag[..4].copy_from_slice(&n.wrapping_mul(2_654_435_761).to_le_bytes());
-            tag[4..8].copy_from_slice(&n.to_le_bytes());
-            assert_eq!(guard.check_and_record(at, &tag, now), Ok(()));
+            assert_eq!(guard.check_and_record(at, &numbered_tag(n), now), Ok(()));
         };
         // One request timestamped 290 s ahead (inside a 300 s window).
         record(start + 290_000, start);
@@ -686,10 +706,8 @@ mod tests {
         // 3 s of traffic, each request timestamped 5 s before it arrives.
         for ms in 0..3000u128 {
             n += 1;
-            let mut tag = [0u8; 32];
-            tag[..4].copy_from_slice(&n.wrapping_mul(2_654_435_761).to_le_bytes());
             assert_eq!(
-                guard.check_and_record(start + ms - 5000, &tag, start + ms),
+                guard.check_and_record(start + ms - 5000, &numbered_tag(n), start + ms),
                 Ok(())
             );
         }
@@ -710,29 +728,6 @@ mod tests {
             ledger.by_slice.get(&(first_slice + 29)),
             Some(Bucket::Open { .. })
         ));
-    }
-
-    /// A tag distinct for each `n`, spread like an HMAC's.
-    fn numbered_tag(n: u32) -> [u8; 32] {
-        let mut tag = [0u8; 32];
-        tag[..4].copy_from_slice(&n.wrapping_mul(2_654_435_761).to_le_bytes());
-        tag[4..8].copy_from_slice(&n.to_le_bytes());
-        tag
-    }
-
-    /// The bytes of the digests' arrays and tables (usable capacity is 7/8
-    /// of a table's slots).
-    fn digest_bytes(ledger: &Ledger) -> usize {
-        let table_bytes =
-            |table: &DigestTable| (table.capacity() * 8).div_ceil(7) * (DIGEST_LEN + 1);
-        ledger
-            .by_slice
-            .values()
-            .map(|bucket| match bucket {
-                Bucket::Open { table, .. } => table_bytes(table),
-                Bucket::Sealed { sorted, late } => sorted.len() * DIGEST_LEN + table_bytes(late),
-            })
-            .sum()
     }
 
     #[test]
@@ -998,18 +993,7 @@ mod tests {
             let at = 1_000_000 + i / 20;
             assert_eq!(guard.check_and_record(at, &tag, at), Ok(()));
         }
-        let ledger = guard.ledger.lock().expect("not poisoned");
-        // Usable capacity is 7/8 of a table's slots.
-        let table_bytes =
-            |table: &DigestTable| (table.capacity() * 8).div_ceil(7) * (DIGEST_LEN + 1);
-        let bytes: usize = ledger
-            .by_slice
-            .values()
-            .map(|bucket| match bucket {
-                Bucket::Open { table, .. } => table_bytes(table),
-                Bucket::Sealed { sorted, late } => sorted.len() * DIGEST_LEN + table_bytes(late),
-            })
-            .sum();
+        let bytes = digest_bytes(&guard.ledger.lock().expect("not poisoned"));
         assert!(
             bytes <= 200_000 * 10,
             "{bytes} bytes of digests and table slots for 200 000 entries"

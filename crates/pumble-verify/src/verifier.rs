@@ -560,43 +560,70 @@ impl<B: AsRef<[u8]>> Eq for Verified<B> {}
 mod tests {
     use super::*;
 
+    const SECRET: &str = "xpss-11111111111111111111111111111111";
+
+    /// A verifier with a replay guard and the freshness window `window`.
+    fn guarded_verifier(window: Duration) -> Verifier {
+        Verifier::builder()
+            .secret(SECRET)
+            .window(window)
+            .replay_guard(1000)
+            .build()
+            .expect("valid configuration")
+    }
+
+    fn at(ms: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_millis(ms)
+    }
+
+    /// Verifies `body` signed at `sent_ms` against the clock at `now_ms`;
+    /// gives its timestamp and signature headers too.
+    fn send(
+        verifier: &Verifier,
+        sent_ms: u64,
+        body: &[u8],
+        now_ms: u64,
+    ) -> (Result<(), Rejection>, String, String) {
+        let timestamp = sent_ms.to_string();
+        let signature = crate::sign(SECRET, &timestamp, body);
+        let outcome = verifier
+            .verify_at(Some(&timestamp), Some(&signature), body, at(now_ms))
+            .map(|_| ());
+        (outcome, timestamp, signature)
+    }
+
+    /// A copy of a delivered request (its `timestamp` and `signature`): its
+    /// headers checked against the clock at `now_ms`.
+    fn copy_headers<'a>(
+        verifier: &Verifier,
+        timestamp: &'a str,
+        signature: &str,
+        now_ms: u64,
+    ) -> CheckedHeaders<'a> {
+        verifier
+            .check_headers(
+                HeaderField::Once(timestamp.as_bytes()),
+                HeaderField::Once(signature.as_bytes()),
+                at(now_ms),
+            )
+            .expect("inside the window")
+    }
+
+    const SENT_MS: u64 = 1_717_000_000_000;
+
     /// A copy of a delivered request, replayed near the window's edge with
     /// its body held back `body_delay_ms` while the sender's next genuine
     /// request is verified: the outcome of the copy.
     fn replay_with_a_slow_body(body_delay_ms: u64) -> Result<(), Rejection> {
-        let secret = "xpss-11111111111111111111111111111111";
-        let verifier = Verifier::builder()
-            .secret(secret)
-            .replay_guard(1000)
-            .build()
-            .expect("valid configuration");
-        let at = |ms: u64| UNIX_EPOCH + Duration::from_millis(ms);
-        let sent_ms: u64 = 1_717_000_000_000;
-        let timestamp = sent_ms.to_string();
+        let verifier = guarded_verifier(DEFAULT_WINDOW);
         let body = br#"{"n":1}"#;
-        let signature = crate::sign(secret, &timestamp, body);
-        verifier
-            .verify_at(Some(&timestamp), Some(&signature), &body[..], at(sent_ms))
-            .expect("the genuine delivery");
+        let (delivered, timestamp, signature) = send(&verifier, SENT_MS, body, SENT_MS);
+        delivered.expect("the genuine delivery");
         // The copy's headers arrive at the window's last millisecond.
-        let headers = verifier
-            .check_headers(
-                HeaderField::Once(timestamp.as_bytes()),
-                HeaderField::Once(signature.as_bytes()),
-                at(sent_ms + 300_000),
-            )
-            .expect("inside the window");
-        let later_ms = sent_ms + 300_000 + body_delay_ms;
-        let later = later_ms.to_string();
-        let later_body = br#"{"n":2}"#;
-        let later_signature = crate::sign(secret, &later, later_body);
-        verifier
-            .verify_at(
-                Some(&later),
-                Some(&later_signature),
-                &later_body[..],
-                at(later_ms),
-            )
+        let headers = copy_headers(&verifier, &timestamp, &signature, SENT_MS + 300_000);
+        let later_ms = SENT_MS + 300_000 + body_delay_ms;
+        send(&verifier, later_ms, br#"{"n":2}"#, later_ms)
+            .0
             .expect("the next genuine request");
         verifier.check_body_against(&headers, body)
     }
@@ -623,42 +650,17 @@ mod tests {
         // once the body is in, as the actix extractor does: a reading from
         // before it, more than the keep time old, would be taken for the
         // clock set back.
-        let secret = "xpss-11111111111111111111111111111111";
-        let verifier = Verifier::builder()
-            .secret(secret)
-            .window(Duration::from_secs(2))
-            .replay_guard(1000)
-            .build()
-            .expect("valid configuration");
-        let at = |ms: u64| UNIX_EPOCH + Duration::from_millis(ms);
-        let sent_ms: u64 = 1_717_000_000_000;
-        let timestamp = sent_ms.to_string();
+        let verifier = guarded_verifier(Duration::from_secs(2));
         let body = br#"{"n":1}"#;
-        let signature = crate::sign(secret, &timestamp, body);
-        verifier
-            .verify_at(Some(&timestamp), Some(&signature), &body[..], at(sent_ms))
-            .expect("the genuine delivery");
+        let (delivered, timestamp, signature) = send(&verifier, SENT_MS, body, SENT_MS);
+        delivered.expect("the genuine delivery");
         for copy in 0..3u64 {
             // A copy's headers 1.5 s after the original (in the window).
-            let mut headers = verifier
-                .check_headers(
-                    HeaderField::Once(timestamp.as_bytes()),
-                    HeaderField::Once(signature.as_bytes()),
-                    at(sent_ms + 1500),
-                )
-                .expect("inside the window");
+            let mut headers = copy_headers(&verifier, &timestamp, &signature, SENT_MS + 1500);
             // 4 s later, while its body trickles, a genuine request.
-            let later_ms = sent_ms + 5600 + copy * 100;
-            let later = later_ms.to_string();
-            let later_body = br#"{"n":2}"#;
-            let later_signature = crate::sign(secret, &later, later_body);
-            verifier
-                .verify_at(
-                    Some(&later),
-                    Some(&later_signature),
-                    &later_body[..],
-                    at(later_ms),
-                )
+            let later_ms = SENT_MS + 5600 + copy * 100;
+            send(&verifier, later_ms, br#"{"n":2}"#, later_ms)
+                .0
                 .expect("the next genuine request");
             headers.reread_clock(at(later_ms + 5));
             assert_eq!(
@@ -671,35 +673,25 @@ mod tests {
 
     #[test]
     fn fresh_requests_pass_after_the_clock_is_corrected() {
-        let secret = "xpss-11111111111111111111111111111111";
-        let verifier = Verifier::builder()
-            .secret(secret)
-            .replay_guard(1000)
-            .build()
-            .expect("valid configuration");
-        let at = |ms: u64| UNIX_EPOCH + Duration::from_millis(ms);
-        let send = |sent_ms: u64, n: u64| {
-            let timestamp = sent_ms.to_string();
-            let body = format!(r#"{{"n":{n}}}"#);
-            let signature = crate::sign(secret, &timestamp, body.as_bytes());
-            verifier
-                .verify_at(
-                    Some(&timestamp),
-                    Some(&signature),
-                    body.as_bytes(),
-                    at(sent_ms),
-                )
-                .map(|_| ())
+        let verifier = guarded_verifier(DEFAULT_WINDOW);
+        let fresh = |now_ms: u64, n: u64| {
+            send(
+                &verifier,
+                now_ms,
+                format!(r#"{{"n":{n}}}"#).as_bytes(),
+                now_ms,
+            )
+            .0
         };
-        let fast_ms: u64 = 1_717_000_000_000;
-        assert_eq!(send(fast_ms, 0), Ok(()));
+        let fast_ms = SENT_MS;
+        assert_eq!(fresh(fast_ms, 0), Ok(()));
         // The clock is corrected back by 1 s, 305 s (just past the 301 s
         // keep time) and 30 min: requests stamped now keep passing.
         for step_ms in [1000, 305_000, 1_800_000] {
             for i in 0..50u64 {
                 let now_ms = fast_ms - step_ms + i * 100;
                 assert_eq!(
-                    send(now_ms, step_ms + i + 1),
+                    fresh(now_ms, step_ms + i + 1),
                     Ok(()),
                     "{step_ms} ms back, +{i}"
                 );

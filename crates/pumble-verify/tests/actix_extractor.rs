@@ -28,11 +28,7 @@ use pumble_verify::{sign, Rejection, Verifier, SIGNATURE_HEADER, TIMESTAMP_HEADE
 const SMALL_CAP: usize = 1024;
 
 fn now_millis() -> String {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_millis()
-        .to_string()
+    now_ms().to_string()
 }
 
 fn verifier_with_cap(cap: usize) -> Verifier {
@@ -782,12 +778,36 @@ fn the_default_body_timeout_is_ten_seconds() {
     assert_eq!(pumble_verify::DEFAULT_BODY_TIMEOUT, Duration::from_secs(10));
 }
 
-/// A copy of a delivered request, replayed near the window's edge with its
-/// body held back while a genuine request comes in, never reaches the
-/// handler: its slice has left the replay guard meanwhile, and it is refused
-/// as stale instead of being remembered anew.
-#[test]
-fn a_replay_near_the_window_edge_with_a_slow_body_is_refused() {
+/// A signed `/hook` request's head for `body` sent at `timestamp`.
+fn signed_head(body: &[u8], timestamp: &str) -> String {
+    format!(
+        "POST /hook HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\n{TIMESTAMP_HEADER}: {timestamp}\r\n{SIGNATURE_HEADER}: {}\r\nconnection: close\r\n\r\n",
+        body.len(),
+        sign(PINNED_SECRET, timestamp, body)
+    )
+}
+
+/// Milliseconds since the epoch, now.
+fn now_ms() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_millis()
+}
+
+/// Sleeps until `ms` since the epoch.
+fn wait_until_ms(ms: u128) {
+    while now_ms() < ms {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Against a verifier with a 2 s window (entries kept 3 s) and the default
+/// 10 s body timeout: a request is delivered, an immediate copy refused;
+/// 1.5 s after it was sent a copy's headers arrive, its body held back;
+/// `genuine_after_ms` after sending, a genuine request goes through; then
+/// the copy's body is sent. The copy's answer and the handler's run count.
+fn replay_with_a_held_back_body(genuine_after_ms: u128) -> ((u16, String), usize) {
     let verifier = Verifier::builder()
         .secret(PINNED_SECRET)
         .window(Duration::from_secs(2))
@@ -795,16 +815,9 @@ fn a_replay_near_the_window_edge_with_a_slow_body_is_refused() {
         .build()
         .expect("valid configuration");
     let server = RunningServer::start(verifier);
-    let request = |body: &[u8], timestamp: &str| {
-        format!(
-            "POST /hook HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\n{TIMESTAMP_HEADER}: {timestamp}\r\n{SIGNATURE_HEADER}: {}\r\nconnection: close\r\n\r\n",
-            body.len(),
-            sign(PINNED_SECRET, timestamp, body)
-        )
-    };
     let body = br#"{"messageType":"SLASH_COMMAND","n":1}"#;
     let timestamp = now_millis();
-    let head = request(body, &timestamp);
+    let head = signed_head(body, &timestamp);
     assert_eq!(
         server.exchange(&[head.as_bytes(), body]).0,
         200,
@@ -817,35 +830,34 @@ fn a_replay_near_the_window_edge_with_a_slow_body_is_refused() {
     );
     // 1.5 s later, still inside the 2 s window, the copy's headers.
     let sent: u128 = timestamp.parse().expect("digits");
-    let now = || {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .expect("clock after 1970")
-            .as_millis()
-    };
-    while now() < sent + 1500 {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_until_ms(sent + 1500);
     let mut copy = TcpStream::connect(server.address).expect("connect to loopback");
     copy.set_read_timeout(Some(Duration::from_secs(5)))
         .expect("set timeout");
     copy.write_all(head.as_bytes())
         .expect("send the copy's headers");
-    // Past the slice's keep (window + 1 s), a genuine request arrives.
-    while now() < sent + 3300 {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_until_ms(sent + genuine_after_ms);
     let later_body = br#"{"messageType":"SLASH_COMMAND","n":2}"#;
-    let later = request(later_body, &now_millis());
+    let later = signed_head(later_body, &now_millis());
     assert_eq!(server.exchange(&[later.as_bytes(), later_body]).0, 200);
     // Then the copy's body.
     copy.write_all(body).expect("send the copy's body");
-    let (status, text) = read_response(&mut copy);
+    (read_response(&mut copy), server.runs.count())
+}
+
+/// A copy of a delivered request, replayed near the window's edge with its
+/// body held back while a genuine request comes in, never reaches the
+/// handler: its slice has left the replay guard meanwhile, and it is refused
+/// as stale instead of being remembered anew.
+#[test]
+fn a_replay_near_the_window_edge_with_a_slow_body_is_refused() {
+    // The genuine request comes past the slice's keep (window + 1 s).
+    let ((status, text), runs) = replay_with_a_held_back_body(3300);
     assert_eq!(
         (status, text.as_str()),
         (403, r#"{"error":"stale_timestamp"}"#)
     );
-    assert_eq!(server.runs.count(), 2, "only the two genuine requests ran");
+    assert_eq!(runs, 2, "only the two genuine requests ran");
 }
 
 /// The same with the copy's body held back longer than an entry is kept
@@ -853,55 +865,11 @@ fn a_replay_near_the_window_edge_with_a_slow_body_is_refused() {
 /// handed the time the body arrived, not the headers', and refuses it.
 #[test]
 fn a_replay_whose_body_is_held_past_the_keep_time_is_refused() {
-    let verifier = Verifier::builder()
-        .secret(PINNED_SECRET)
-        .window(Duration::from_secs(2))
-        .replay_guard(1000)
-        .build()
-        .expect("valid configuration");
-    let server = RunningServer::start(verifier);
-    let request = |body: &[u8], timestamp: &str| {
-        format!(
-            "POST /hook HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\n{TIMESTAMP_HEADER}: {timestamp}\r\n{SIGNATURE_HEADER}: {}\r\nconnection: close\r\n\r\n",
-            body.len(),
-            sign(PINNED_SECRET, timestamp, body)
-        )
-    };
-    let body = br#"{"messageType":"SLASH_COMMAND","n":1}"#;
-    let timestamp = now_millis();
-    let head = request(body, &timestamp);
-    assert_eq!(
-        server.exchange(&[head.as_bytes(), body]).0,
-        200,
-        "delivered"
-    );
-    let sent: u128 = timestamp.parse().expect("digits");
-    let now = || {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .expect("clock after 1970")
-            .as_millis()
-    };
-    while now() < sent + 1500 {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let mut copy = TcpStream::connect(server.address).expect("connect to loopback");
-    copy.set_read_timeout(Some(Duration::from_secs(5)))
-        .expect("set timeout");
-    copy.write_all(head.as_bytes())
-        .expect("send the copy's headers");
-    // More than the keep time after the copy's headers, a genuine request.
-    while now() < sent + 1500 + 3300 {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let later_body = br#"{"messageType":"SLASH_COMMAND","n":2}"#;
-    let later = request(later_body, &now_millis());
-    assert_eq!(server.exchange(&[later.as_bytes(), later_body]).0, 200);
-    copy.write_all(body).expect("send the copy's body");
-    let (status, text) = read_response(&mut copy);
+    // More than the keep time after the copy's headers.
+    let ((status, text), runs) = replay_with_a_held_back_body(1500 + 3300);
     assert_eq!(
         (status, text.as_str()),
         (403, r#"{"error":"stale_timestamp"}"#)
     );
-    assert_eq!(server.runs.count(), 2, "only the two genuine requests ran");
+    assert_eq!(runs, 2, "only the two genuine requests ran");
 }
