@@ -58,11 +58,30 @@ pub enum PublicUrlError {
 /// `https`, a host, an optional port and path, and no user name, password,
 /// query or fragment. Returns it trimmed, without a trailing `/`.
 pub fn check_public_url(url: &str) -> Result<String, PublicUrlError> {
+    public_url_parts(url)?;
+    Ok(url.trim().trim_end_matches('/').to_owned())
+}
+
+/// What [`check_public_url`] reads of a URL it accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PublicUrlParts<'a> {
+    /// `https://` rather than `http://`.
+    pub https: bool,
+    /// The host: a DNS name, or an IP address (an IPv6 one without its
+    /// brackets).
+    pub host: &'a str,
+}
+
+/// The parts of a public base URL, checked as [`check_public_url`] says.
+pub fn public_url_parts(url: &str) -> Result<PublicUrlParts<'_>, PublicUrlError> {
     let url = url.trim();
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or(PublicUrlError::Scheme)?;
+    let (https, rest) = match url.strip_prefix("https://") {
+        Some(rest) => (true, rest),
+        None => (
+            false,
+            url.strip_prefix("http://").ok_or(PublicUrlError::Scheme)?,
+        ),
+    };
     if !rest.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(PublicUrlError::Malformed);
     }
@@ -100,7 +119,7 @@ pub fn check_public_url(url: &str) -> Result<String, PublicUrlError> {
     if !host_ok || !port_ok {
         return Err(PublicUrlError::Malformed);
     }
-    Ok(url.trim_end_matches('/').to_owned())
+    Ok(PublicUrlParts { https, host })
 }
 
 /// The template, parsed.

@@ -95,26 +95,18 @@ impl Settings {
     }
 }
 
-/// Whether `url` is `http://` to a host other than this one (`localhost` or
-/// a loopback address).
+/// Whether `url` (a URL the settings accepted) is `http://` to a host other
+/// than this one (`localhost` or a loopback address).
 fn plain_http_off_host(url: &str) -> bool {
-    let Some(rest) = url
-        .get(.."http://".len())
-        .filter(|scheme| scheme.eq_ignore_ascii_case("http://"))
-        .map(|_| &url["http://".len()..])
-    else {
+    let Ok(parts) = crate::manifest::public_url_parts(url) else {
         return false;
     };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = match authority.strip_prefix('[') {
-        Some(literal) => literal.split(']').next().unwrap_or_default(),
-        None => authority.split(':').next().unwrap_or_default(),
-    };
-    let loopback = host.eq_ignore_ascii_case("localhost")
-        || host
+    let loopback = parts.host.eq_ignore_ascii_case("localhost")
+        || parts
+            .host
             .parse::<std::net::IpAddr>()
             .is_ok_and(|address| address.is_loopback());
-    !loopback
+    !parts.https && !loopback
 }
 
 #[cfg(test)]
@@ -125,7 +117,7 @@ mod tests {
     fn only_http_to_another_host_is_plain_http() {
         for url in [
             "http://anon.example.test",
-            "HTTP://anon.example.test/base",
+            "http://anon.example.test/base",
             "http://10.0.0.7:3000",
             "http://[2001:db8::1]:8080/x",
             "http://localhost.example.test",
@@ -139,6 +131,8 @@ mod tests {
             "http://127.9.9.9",
             "http://[::1]:3000/base",
             "ftp://anon.example.test",
+            // Not URLs the settings accept (refused at load before cautions).
+            "HTTP://anon.example.test/base",
             "http:/",
             "",
         ] {
